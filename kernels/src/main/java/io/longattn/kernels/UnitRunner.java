@@ -1,0 +1,77 @@
+package io.longattn.kernels;
+
+/**
+ * Runs one unit of work (query chunk, kv head group): streams the kv blocks the mask allows through
+ * the kernel in a fixed order (ascending, aligned to the kv block size from key 0), so the result's
+ * bits depend only on the unit and the block size, never on partitions, executors or retries.
+ * Owns its buffers; one instance per task or thread, reused unit after unit.
+ */
+public final class UnitRunner {
+    private final AttentionSpec spec;
+    private final AttentionKernel kernel;
+    private final MaskGeometry mask;
+    private final int kvBlockSize;
+    private final QueryChunk query;
+    private final SoftmaxState state;
+    private final KvBlock block;
+    private long blocksVisited;
+
+    public UnitRunner(AttentionSpec spec, AttentionKernel kernel, int queryChunkTokens, int kvBlockSize) {
+        this.spec = spec;
+        this.kernel = kernel;
+        this.mask = spec.mask();
+        this.kvBlockSize = kvBlockSize;
+        int hg = spec.groupSize();
+        this.query = new QueryChunk(queryChunkTokens, hg, spec.d());
+        this.state = new SoftmaxState(queryChunkTokens * hg, spec.dv());
+        this.block = new KvBlock(kvBlockSize, spec.d(), spec.dv());
+    }
+
+    public AttentionKernel kernel() {
+        return kernel;
+    }
+
+    /** The query buffer to fill (with {@link QueryChunk#load}) before {@link #run}. */
+    public QueryChunk query() {
+        return query;
+    }
+
+    public long blocksVisited() {
+        return blocksVisited;
+    }
+
+    /**
+     * Attends the loaded query chunk (kv group g) to every allowed kv block from source, then writes
+     * O [tokens][hg][dv] into out at outOffset and, if lse is not null, LSE [tokens][hg] at lseOffset.
+     */
+    public void run(int group, KvSource source, float[] out, int outOffset, float[] lse, int lseOffset) {
+        summarize(group, source, 0, spec.sk());
+        finishInto(out, outOffset, lse, lseOffset);
+    }
+
+    /**
+     * Folds the allowed kv blocks that start in [kvFrom, kvTo) (block-aligned bounds) into a fresh
+     * summary and returns it (valid until the next call). Split-KV units use this directly.
+     */
+    public SoftmaxState summarize(int group, KvSource source, int kvFrom, int kvTo) {
+        state.reset();
+        int q0 = query.q0(), tokens = query.tokens();
+        int lo = Math.max(kvFrom, mask.unionLo(q0, tokens));
+        int hi = Math.min(kvTo, mask.unionHi(q0, tokens));
+        if (lo >= hi) return state;
+        int first = lo / kvBlockSize, last = (hi - 1) / kvBlockSize;
+        for (int b = first; b <= last; b++) {
+            int k0 = b * kvBlockSize;
+            int len = Math.min(kvBlockSize, spec.sk() - k0);
+            if (mask.blockFullyMasked(q0, tokens, k0, len)) continue;
+            source.load(group, k0, len, block);
+            kernel.accumulate(query, block, state);
+            blocksVisited++;
+        }
+        return state;
+    }
+
+    public void finishInto(float[] out, int outOffset, float[] lse, int lseOffset) {
+        state.finish(query.rows(), out, outOffset, lse, lseOffset);
+    }
+}
