@@ -25,6 +25,7 @@ public final class KernelSelector {
 
     private static volatile String simdUnavailable;
     private static volatile Constructor<?> simdCtor;
+    private static volatile Constructor<?> simdThreadsCtor;
     private static volatile boolean probed;
 
     private KernelSelector() {
@@ -78,6 +79,29 @@ public final class KernelSelector {
         }
     }
 
+    /**
+     * Creates kernel {@code name} (as {@link #select}) that uses {@code threads} threads of its own:
+     * simd splits each call between the caller and threads - 1 workers it owns (close it to stop them);
+     * scalar has no threads of its own and is refused with threads > 1.
+     */
+    public static AttentionKernel create(String name, AttentionSpec spec, int threads) {
+        Choice c = select(name);
+        if (threads == 1) return c.create(spec);
+        if (!c.name().equals("simd")) {
+            throw new IllegalArgumentException("kernel " + c.name() + " has no threads of its own (asked for "
+                    + threads + "), expected threads = 1 or kernel simd");
+        }
+        try {
+            return (AttentionKernel) simdThreadsCtor.newInstance(spec, threads);
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) throw re;
+            throw new IllegalStateException(cause);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot create SIMD kernel", e);
+        }
+    }
+
     private static String simdDescription() {
         try {
             Class<?> c = Class.forName(SIMD_CLASS);
@@ -114,6 +138,7 @@ public final class KernelSelector {
                 return;
             }
             simdCtor = c.getConstructor(AttentionSpec.class);
+            simdThreadsCtor = c.getConstructor(AttentionSpec.class, int.class);
         } catch (ReflectiveOperationException | LinkageError e) {
             simdUnavailable = "cannot load the SIMD kernel: " + e;
         }

@@ -1,24 +1,110 @@
 package io.longattn.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
 /**
- * jdk.incubator.vector kernel. First version: vectorized dot products over d and value updates
- * over dv, one query row at a time. Vectors live only in local variables (a FloatVector kept in a
- * field or array boxes and runs ~10x slower).
+ * jdk.incubator.vector kernel, register-blocked as FlashAttention-2 on a CPU.
+ *
+ * <p>Per kv block: K is packed once into panels of {@code W = 2} vector widths of keys,
+ * {@code kp[panel][c][W]} (key index contiguous), shared by every query row of the chunk. The block is
+ * then walked in sub-blocks of {@link #SUB} keys (packed K and V of a sub-block stay in L1/L2
+ * while every row tile of the chunk passes over them); for each tile of {@link #R} query rows:
+ * <ol>
+ * <li>scores: a 4 x 2-vector micro-kernel (8 accumulators, 2 key loads and 4 broadcasts of q per
+ * step over d) writes R x W scores per panel into a per-thread scratch row;</li>
+ * <li>online softmax per row: block max, rescale factor alpha = 2^(m - m') (skipped when the max
+ * did not change), p = exp((s - m') ln 2), row sum;</li>
+ * <li>P V: a 4 rows x 2-vector micro-kernel over dv, accumulators loaded from the summary once per
+ * sub-block (times alpha when the max moved), one pass over the sub-block's keys, stored back.</li>
+ * </ol>
+ * Masks: the caller skips fully masked blocks; a tile whose rows all see the whole sub-block takes
+ * the no-mask path; only straddling tiles compute per-row bounds, restrict the panels they score to
+ * the tile's union of allowed keys, and set masked scores to -inf (a row left with no key in the
+ * sub-block gets p = 0 and leaves its summary untouched, so no NaN can appear).
+ *
+ * <p>exp: {@code lanewise(VectorOperators.EXP)}. On this machine's JDK 17 it is intrinsified to SVML
+ * and costs ~0.2 ns/float; an exp2 polynomial with float/int conversions measured ~13x slower on
+ * JDK 17 (the conversions are not intrinsified there; see {@code ExpProbe} in the tests and
+ * DESIGN.md section 8), so EXP it is on both JDK 17 and 25.
+ *
+ * <p>Vectors live only in local variables of the micro-kernels: a FloatVector kept in a field or
+ * array boxes and runs ~10x slower. The hot loops allocate nothing.
+ *
+ * <p>Threads: with {@code threads > 1} the kernel owns {@code threads - 1} daemon workers; each call
+ * splits K packing by panels and the query rows by tiles between the caller and the workers (spin,
+ * then park, handshakes; no executor). Close the kernel to stop the workers.
  */
 public final class SimdKernel implements AttentionKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    /** Keys per packed panel: two vectors. */
+    private static final int W = 2 * L;
+    /** Query rows per register tile. */
+    private static final int R = 4;
+    /** Keys per sub-block (a multiple of W; a constant, so score rows are a fixed displacement apart). */
+    static final int SUB = 128;
+    private static final float LN2 = (float) AttentionSpec.LN_2;
+    private static final int SPIN = 1 << 14;
+    static final int DBG = Integer.getInteger("dbg", 0);
 
     private final AttentionSpec spec;
     private final MaskGeometry mask;
-    private float[] scores = new float[0];
+    private final int d;
+    private final int dv;
+    private final boolean cap;
+    private final float capF;
+    private final int threads;
+    private final Part[] parts;
+    private final Worker[] workers;
+    /** K of the block packed [panel][c][W]. */
+    private float[] kp = new float[0];
+    /** The full W-column groups of V packed [group][key][W]. */
+    private float[] vp = new float[0];
+
+    // The call being run by the workers; published by the volatile write of epoch.
+    private QueryChunk curQ;
+    private KvBlock curKv;
+    private SoftmaxState curState;
+    private volatile long epoch;
+    private volatile boolean closed;
+    private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicLong packed = new AtomicLong();
+    private volatile Throwable failure;
 
     public SimdKernel(AttentionSpec spec) {
+        this(spec, 1);
+    }
+
+    /** A kernel that splits every call between the calling thread and {@code threads - 1} workers it owns. */
+    public SimdKernel(AttentionSpec spec, int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads " + threads + " is invalid, expected >= 1");
+        }
         this.spec = spec;
         this.mask = spec.mask();
+        this.d = spec.d();
+        this.dv = spec.dv();
+        this.cap = spec.hasSoftcap();
+        this.capF = spec.softcapFactor();
+        this.threads = threads;
+        this.parts = new Part[threads];
+        for (int t = 0; t < threads; t++) parts[t] = new Part(t);
+        this.workers = new Worker[threads - 1];
+        for (int t = 1; t < threads; t++) {
+            Worker w = new Worker(parts[t]);
+            w.setDaemon(true);
+            w.setName("longattn-simd-" + t);
+            workers[t - 1] = w;
+            w.start();
+        }
     }
 
     /** Null when the Vector API can be used here, else why not. */
@@ -30,7 +116,7 @@ public final class SimdKernel implements AttentionKernel {
     }
 
     public static String describe() {
-        return S.length() + " float lanes (" + S.vectorBitSize() + "-bit)";
+        return S.length() + " float lanes (" + S.vectorBitSize() + "-bit), " + R + "x" + W + " tiles, " + SUB + "-key sub-blocks";
     }
 
     @Override
@@ -38,68 +124,524 @@ public final class SimdKernel implements AttentionKernel {
         return "simd";
     }
 
+    public int threads() {
+        return threads;
+    }
+
     @Override
     public void accumulate(QueryChunk q, KvBlock kv, SoftmaxState state) {
         final int n = kv.length();
-        final int k0 = kv.k0();
-        final int d = spec.d();
-        final int dv = spec.dv();
-        if (scores.length < n) scores = new float[kv.capacity];
-        final float[] s = scores;
-        final float[] qd = q.data, kd = kv.k, vd = kv.v, acc = state.acc;
-        final boolean cap = spec.hasSoftcap();
-        final float capF = spec.softcapFactor();
-        final boolean full = mask.blockFullyVisible(q.q0(), q.tokens(), k0, n);
-        final int L = S.length();
-        final int dBound = S.loopBound(d);
-        final int dvBound = S.loopBound(dv);
-        final int rows = q.rows();
-        for (int r = 0; r < rows; r++) {
-            int lo = 0, hi = n;
+        if (n == 0 || q.rows() == 0) return;
+        final int panels = (n + W - 1) / W;
+        if (kp.length < panels * d * W || vp.length < panels * W * (dv / W) * W) {
+            int cap = (kv.capacity + W - 1) / W * W;
+            kp = new float[cap * d];
+            vp = new float[cap * (dv / W) * W];
+        }
+        if (threads == 1 || q.rows() <= R) {
+            if ((DBG & 2) == 0) pack(kv, 0, panels);
+            parts[0].compute(q, kv, state, 0, q.rows());
+            return;
+        }
+        if (closed) throw new IllegalStateException("kernel is closed");
+        curQ = q;
+        curKv = kv;
+        curState = state;
+        failure = null;
+        pending.set(threads - 1);
+        epoch = epoch + 1; // publishes the fields above
+        for (Worker w : workers) LockSupport.unpark(w);
+        try {
+            runPart(parts[0], epoch);
+        } finally {
+            int spins = 0;
+            while (pending.get() != 0) {
+                if (++spins < SPIN) Thread.onSpinWait();
+                else Thread.yield();
+            }
+        }
+        Throwable f = failure;
+        if (f != null) {
+            if (f instanceof RuntimeException re) throw re;
+            if (f instanceof Error e) throw e;
+            throw new IllegalStateException(f);
+        }
+    }
+
+    /** One thread's share of a call: a slice of the K panels, then a slice of the query rows. */
+    private void runPart(Part part, long call) {
+        QueryChunk q = curQ;
+        KvBlock kv = curKv;
+        int n = kv.length();
+        int panels = (n + W - 1) / W;
+        int t = part.index;
+        try {
+            pack(kv, panels * t / threads, panels * (t + 1) / threads);
+        } finally {
+            packed.incrementAndGet(); // the barrier must open even when a part fails
+        }
+        long target = call * threads;
+        int spins = 0;
+        while (packed.get() < target) {
+            if (++spins < SPIN) Thread.onSpinWait();
+            else Thread.yield();
+        }
+        int tiles = (q.rows() + R - 1) / R;
+        int r0 = Math.min(q.rows(), tiles * t / threads * R);
+        int r1 = Math.min(q.rows(), tiles * (t + 1) / threads * R);
+        part.compute(q, kv, curState, r0, r1);
+    }
+
+    /**
+     * Packs keys of panels [p0, p1) into kp[panel][c][W] (zero past the block's end) and their values'
+     * full W-column groups into vp[group][key][W].
+     */
+    private void pack(KvBlock kv, int p0, int p1) {
+        final float[] k = kv.k, dst = kp, v = kv.v, vdst = vp;
+        final int n = kv.length();
+        final int nPad = (n + W - 1) / W * W;
+        final int groups = dv / W;
+        for (int j = p0 * W, je = Math.min(n, p1 * W); j < je; j++) {
+            final int src = j * dv;
+            for (int g = 0; g < groups; g++) {
+                final int o = (g * nPad + j) * W, sv = src + g * W;
+                FloatVector.fromArray(S, v, sv).intoArray(vdst, o);
+                FloatVector.fromArray(S, v, sv + L).intoArray(vdst, o + L);
+            }
+        }
+        for (int p = p0; p < p1; p++) {
+            final int base = p * d * W;
+            final int j0 = p * W;
+            final int cnt = Math.min(W, n - j0);
+            if (cnt == W) {
+                // c outer, keys inner: contiguous stores; the W source rows stay in L1
+                for (int c = 0; c < d; c++) {
+                    final int o = base + c * W;
+                    int src = j0 * d + c;
+                    for (int w = 0; w < W; w++, src += d) dst[o + w] = k[src];
+                }
+            } else {
+                for (int c = 0; c < d; c++) {
+                    final int o = base + c * W;
+                    for (int w = 0; w < cnt; w++) dst[o + w] = k[(j0 + w) * d + c];
+                    for (int w = cnt; w < W; w++) dst[o + w] = 0f;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        for (Worker w : workers) LockSupport.unpark(w);
+        for (Worker w : workers) {
+            try {
+                w.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private final class Worker extends Thread {
+        private final Part part;
+
+        Worker(Part part) {
+            this.part = part;
+        }
+
+        @Override
+        public void run() {
+            long seen = 0;
+            while (true) {
+                long e;
+                int spins = 0;
+                while ((e = epoch) == seen) {
+                    if (closed) return;
+                    if (++spins < SPIN) Thread.onSpinWait();
+                    else LockSupport.parkNanos(this, 1_000_000L);
+                }
+                seen = e;
+                try {
+                    runPart(part, e);
+                } catch (Throwable t) {
+                    failure = t;
+                } finally {
+                    pending.decrementAndGet();
+                }
+            }
+        }
+    }
+
+    /** Per-thread scratch and the tile loop. */
+    private final class Part {
+        final int index;
+        /** Scores, then probabilities, of one row tile: [R][SUB]. */
+        final float[] sc = new float[R * SUB];
+        final int[] lo = new int[R];
+        final int[] hi = new int[R];
+        final float[] alpha = new float[R];
+        /** This part's full row tiles of the query chunk, packed [tile][c][R]. */
+        float[] qp = new float[0];
+
+        Part(int index) {
+            this.index = index;
+        }
+
+        /** Rows [r0, r1) of the chunk against the whole block. */
+        void compute(QueryChunk q, KvBlock kv, SoftmaxState state, int r0, int r1) {
+            if (r0 >= r1) return;
+            final int n = kv.length();
+            final int k0 = kv.k0();
+            final int tiles = (r1 - r0) / R;
+            if (qp.length < tiles * R * d) qp = new float[Math.max(tiles * R * d, 2 * qp.length)];
+            packQ(q.data, r0, tiles);
+            final boolean chunkFull = mask.blockFullyVisible(q.q0(), q.tokens(), k0, n);
+            for (int kb = 0; kb < n; kb += SUB) {
+                final int ke = Math.min(kb + SUB, n);
+                for (int t = 0; t < tiles; t++) {
+                    tile(q, kv, state, r0 + t * R, R, t * R * d, kb, ke, chunkFull);
+                }
+                if (r0 + tiles * R < r1) {
+                    tile(q, kv, state, r0 + tiles * R, r1 - r0 - tiles * R, -1, kb, ke, chunkFull);
+                }
+            }
+        }
+
+        private void packQ(float[] q, int r0, int tiles) {
+            final float[] dst = qp;
+            for (int t = 0; t < tiles; t++) {
+                final int base = t * R * d;
+                for (int i = 0; i < R; i++) {
+                    final int src = (r0 + t * R + i) * d;
+                    for (int c = 0; c < d; c++) dst[base + c * R + i] = q[src + c];
+                }
+            }
+        }
+
+        /** Rows [r, r + nr) against keys [kb, ke) of the block (block-relative); qo: packed tile, or -1. */
+        private void tile(QueryChunk q, KvBlock kv, SoftmaxState state, int r, int nr, int qo, int kb, int ke,
+                          boolean chunkFull) {
+            final int k0 = kv.k0();
+            int uLo = kb, uHi = ke;
+            boolean full = chunkFull;
             if (!full) {
-                int tok = q.tokenOfRow(r);
-                lo = Math.max(0, mask.loKey(tok) - k0);
-                hi = Math.min(n, mask.hiKey(tok) - k0);
-                if (lo >= hi) continue;
+                int tFirst = q.tokenOfRow(r), tLast = q.tokenOfRow(r + nr - 1);
+                full = mask.blockFullyVisible(tFirst, tLast - tFirst + 1, k0 + kb, ke - kb);
             }
-            final int qo = r * d;
-            float blockMax = Float.NEGATIVE_INFINITY;
-            for (int j = lo; j < hi; j++) {
-                final int ko = j * d;
-                FloatVector sum = FloatVector.zero(S);
-                int c = 0;
-                for (; c < dBound; c += L) {
-                    sum = FloatVector.fromArray(S, qd, qo + c).fma(FloatVector.fromArray(S, kd, ko + c), sum);
+            if (full) {
+                for (int i = 0; i < nr; i++) {
+                    lo[i] = kb;
+                    hi[i] = ke;
                 }
-                float dot = sum.reduceLanes(VectorOperators.ADD);
-                for (; c < d; c++) dot += qd[qo + c] * kd[ko + c];
-                if (cap) dot = capF * (float) Math.tanh(dot);
-                s[j] = dot;
-                if (dot > blockMax) blockMax = dot;
-            }
-            final float mOld = state.max[r];
-            final float mNew = Math.max(mOld, blockMax);
-            final int ao = r * dv;
-            float l = state.sum[r];
-            if (mNew > mOld && mOld != Float.NEGATIVE_INFINITY) {
-                float alpha = (float) Math.exp((mOld - mNew) * AttentionSpec.LN_2);
-                l *= alpha;
-                for (int c = 0; c < dv; c++) acc[ao + c] *= alpha;
-            }
-            for (int j = lo; j < hi; j++) {
-                float p = (float) Math.exp((s[j] - mNew) * AttentionSpec.LN_2);
-                l += p;
-                final int vo = j * dv;
-                int c = 0;
-                for (; c < dvBound; c += L) {
-                    FloatVector a = FloatVector.fromArray(S, acc, ao + c);
-                    a = FloatVector.fromArray(S, vd, vo + c).fma(FloatVector.broadcast(S, p), a);
-                    a.intoArray(acc, ao + c);
+            } else {
+                uLo = ke;
+                uHi = kb;
+                for (int i = 0; i < nr; i++) {
+                    int tok = q.tokenOfRow(r + i);
+                    int a = Math.max(kb, mask.loKey(tok) - k0);
+                    int b = Math.min(ke, mask.hiKey(tok) - k0);
+                    if (a >= b) {
+                        a = 0;
+                        b = 0;
+                    } else {
+                        uLo = Math.min(uLo, a);
+                        uHi = Math.max(uHi, b);
+                    }
+                    lo[i] = a;
+                    hi[i] = b;
                 }
-                for (; c < dv; c++) acc[ao + c] += p * vd[vo + c];
+                if (uLo >= uHi) return;
             }
-            state.sum[r] = l;
-            state.max[r] = mNew;
+            final int js = uLo / W * W;
+            final int je = (uHi + W - 1) / W * W;
+            final float[] s = sc;
+            // 1. scores for panels [js/W, je/W) into sc[i][j - kb]
+            if ((DBG & 4) != 0) {} else if (nr == R) {
+                for (int j = js; j < je; j += W) {
+                    scores4(qp, qo, d, kp, j * d, s, j - kb);
+                }
+            } else {
+                for (int i = 0; i < nr; i++) {
+                    final int qi = (r + i) * d;
+                    for (int j = js; j < je; j += W) {
+                        scores1(q.data, qi, d, kp, j * d, s, i * SUB + j - kb);
+                    }
+                }
+            }
+            // 2. online softmax per row
+            boolean rescale = false;
+            if ((DBG & 1) == 0) for (int i = 0; i < nr; i++) {
+                float a = softmaxRow(state, r + i, i * SUB - kb, js, je, lo[i], hi[i]);
+                alpha[i] = a;
+                if (a != 1f) rescale = true;
+            }
+            // 3. acc = acc * alpha + P V over keys [uLo, uHi)
+            final float[] acc = state.acc, v = kv.v, vpk = vp;
+            final int groups = dv / W, dvw = groups * W, dvl = dv / L * L;
+            final int nPad = (kv.length() + W - 1) / W * W;
+            if ((DBG & 8) != 0) {} else if (nr == R) {
+                final int a0 = r * dv;
+                final int s0 = -kb;
+                for (int g = 0; g < groups; g++) {
+                    pv4x2(acc, a0 + g * W, dv, vpk, g * nPad * W, s, s0, uLo, uHi,
+                            alpha[0], alpha[1], alpha[2], alpha[3], rescale);
+                }
+                for (int c = dvw; c < dvl; c += L) {
+                    pv4x1(acc, a0 + c, dv, v, c, s, s0, uLo, uHi,
+                            alpha[0], alpha[1], alpha[2], alpha[3], rescale);
+                }
+                for (int i = 0; i < R; i++) {
+                    pvScalar(acc, a0 + i * dv, dv, v, dvl, dv, s, s0 + i * SUB, uLo, uHi, alpha[i]);
+                }
+            } else {
+                for (int i = 0; i < nr; i++) {
+                    final int ai = (r + i) * dv;
+                    final int si = i * SUB - kb;
+                    for (int g = 0; g < groups; g++) {
+                        pv1x2(acc, ai + g * W, vpk, g * nPad * W, s, si, uLo, uHi, alpha[i], rescale);
+                    }
+                    for (int c = dvw; c < dvl; c += L) {
+                        pv1x1(acc, ai + c, dv, v, c, s, si, uLo, uHi, alpha[i], rescale);
+                    }
+                    pvScalar(acc, ai, dv, v, dvl, dv, s, si, uLo, uHi, alpha[i]);
+                }
+            }
+        }
+
+        /**
+         * Softmax bookkeeping of one row whose scores are sc[so + j] for j in [js, je) and whose allowed
+         * keys are [lo, hi): turns scores into p = 2^(s - m') in place (0 outside [lo, hi)), updates the
+         * row's max and sum and returns alpha = 2^(m - m') for its accumulator (1 when m did not move).
+         */
+        private float softmaxRow(SoftmaxState state, int row, int so, int js, int je, int lo, int hi) {
+            final float[] s = sc;
+            if (lo >= hi) {
+                Arrays.fill(s, so + js, so + je, 0f);
+                return 1f;
+            }
+            if (cap) {
+                final FloatVector cf = FloatVector.broadcast(S, capF);
+                for (int j = js; j < je; j += L) {
+                    FloatVector.fromArray(S, s, so + j).lanewise(VectorOperators.TANH).mul(cf).intoArray(s, so + j);
+                }
+            }
+            if (lo > js) Arrays.fill(s, so + js, so + lo, Float.NEGATIVE_INFINITY);
+            if (hi < je) Arrays.fill(s, so + hi, so + je, Float.NEGATIVE_INFINITY);
+            // block max; compare + blend, as FloatVector.max's NaN/-0 semantics cost 5 instructions
+            FloatVector mx = FloatVector.fromArray(S, s, so + js);
+            for (int j = js + L; j < je; j += L) {
+                FloatVector x = FloatVector.fromArray(S, s, so + j);
+                mx = mx.blend(x, mx.lt(x));
+            }
+            final float bm = mx.reduceLanes(VectorOperators.MAX);
+            final float mOld = state.max[row];
+            final float mNew = Math.max(mOld, bm);
+            final float alpha = mNew == mOld ? 1f : (float) Math.exp((mOld - mNew) * AttentionSpec.LN_2);
+            final FloatVector mv = FloatVector.broadcast(S, mNew);
+            FloatVector sum = FloatVector.zero(S);
+            for (int j = js; j < je; j += L) {
+                FloatVector p = exp2(FloatVector.fromArray(S, s, so + j).sub(mv));
+                sum = sum.add(p);
+                p.intoArray(s, so + j);
+            }
+            state.sum[row] = state.sum[row] * alpha + sum.reduceLanes(VectorOperators.ADD);
+            state.max[row] = mNew;
+            return alpha;
+        }
+    }
+
+    private static final float MAGIC = 12582912f; // 1.5 * 2^23: x + MAGIC rounds x to an integer in the low mantissa bits
+    // degree-5 minimax fit of 2^f on [-0.5, 0.5] (relative error 1.7e-7 evaluated in float32)
+    private static final float E1 = 6.931469776e-01f;
+    private static final float E2 = 2.402224208e-01f;
+    private static final float E3 = 5.550733745e-02f;
+    private static final float E4 = 9.671512812e-03f;
+    private static final float E5 = 1.326472721e-03f;
+
+    /**
+     * 2^x lane-wise for x <= 0 (x < -125, -inf included, gives exactly 0); relative error <= 2e-7.
+     * x = n + f with n = round(x) by the MAGIC addition (no float/int conversion: those are not
+     * intrinsified on JDK 17), 2^f by an Estrin-evaluated polynomial (short dependency chains), and n
+     * added into the exponent bits.
+     */
+    static FloatVector exp2(FloatVector x) {
+        final FloatVector t = x.add(MAGIC);
+        final FloatVector f = x.sub(t.sub(MAGIC));
+        final FloatVector f2 = f.mul(f);
+        final FloatVector a = f.fma(E1, 1f);
+        final FloatVector b = f.fma(E3, E2);
+        final FloatVector c = f.fma(E5, E4);
+        final FloatVector p = f2.fma(f2.fma(c, b), a);
+        final FloatVector r = p.reinterpretAsInts().add(t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23))
+                .reinterpretAsFloats();
+        return r.blend(0f, x.lt(-125f));
+    }
+
+    // ---- micro-kernels: every FloatVector is a local --------------------------------------------
+
+    /** Scores of a packed 4-row tile (qp[qo + c * 4 + i]) against one panel: sc[so + i * SUB + w]. */
+    static void scores4(float[] qp, int qo, int d, float[] kp, int ko, float[] sc, int so) {
+        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
+        FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
+        FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S);
+        FloatVector a30 = FloatVector.zero(S), a31 = FloatVector.zero(S);
+        for (int c = 0; c < d; c++) {
+            final int k = ko + c * W;
+            final int qi = qo + c * R;
+            final FloatVector k0 = FloatVector.fromArray(S, kp, k);
+            final FloatVector k1 = FloatVector.fromArray(S, kp, k + L);
+            FloatVector b = FloatVector.broadcast(S, qp[qi]);
+            a00 = k0.fma(b, a00);
+            a01 = k1.fma(b, a01);
+            b = FloatVector.broadcast(S, qp[qi + 1]);
+            a10 = k0.fma(b, a10);
+            a11 = k1.fma(b, a11);
+            b = FloatVector.broadcast(S, qp[qi + 2]);
+            a20 = k0.fma(b, a20);
+            a21 = k1.fma(b, a21);
+            b = FloatVector.broadcast(S, qp[qi + 3]);
+            a30 = k0.fma(b, a30);
+            a31 = k1.fma(b, a31);
+        }
+        a00.intoArray(sc, so);
+        a01.intoArray(sc, so + L);
+        a10.intoArray(sc, so + SUB);
+        a11.intoArray(sc, so + SUB + L);
+        a20.intoArray(sc, so + 2 * SUB);
+        a21.intoArray(sc, so + 2 * SUB + L);
+        a30.intoArray(sc, so + 3 * SUB);
+        a31.intoArray(sc, so + 3 * SUB + L);
+    }
+
+    /** Scores of one query row against one panel. */
+    static void scores1(float[] q, int qo, int d, float[] kp, int ko, float[] sc, int so) {
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
+        for (int c = 0; c < d; c++) {
+            final int k = ko + c * W;
+            FloatVector b = FloatVector.broadcast(S, q[qo + c]);
+            a0 = FloatVector.fromArray(S, kp, k).fma(b, a0);
+            a1 = FloatVector.fromArray(S, kp, k + L).fma(b, a1);
+        }
+        a0.intoArray(sc, so);
+        a1.intoArray(sc, so + L);
+    }
+
+    /**
+     * acc rows a0, a0+dv, a0+2dv, a0+3dv, W columns: acc = acc * alpha + sum_j p[i][j] v[j], v packed as
+     * vp[vo + j * W + w], p[p0 + i * SUB + j].
+     */
+    static void pv4x2(float[] acc, int a0, int dv, float[] vp, int vo, float[] p, int p0,
+                      int j0, int j1, float al0, float al1, float al2, float al3, boolean rescale) {
+        final int a1 = a0 + dv, a2 = a1 + dv, a3 = a2 + dv;
+        FloatVector o00 = FloatVector.fromArray(S, acc, a0), o01 = FloatVector.fromArray(S, acc, a0 + L);
+        FloatVector o10 = FloatVector.fromArray(S, acc, a1), o11 = FloatVector.fromArray(S, acc, a1 + L);
+        FloatVector o20 = FloatVector.fromArray(S, acc, a2), o21 = FloatVector.fromArray(S, acc, a2 + L);
+        FloatVector o30 = FloatVector.fromArray(S, acc, a3), o31 = FloatVector.fromArray(S, acc, a3 + L);
+        if (rescale) {
+            o00 = o00.mul(al0);
+            o01 = o01.mul(al0);
+            o10 = o10.mul(al1);
+            o11 = o11.mul(al1);
+            o20 = o20.mul(al2);
+            o21 = o21.mul(al2);
+            o30 = o30.mul(al3);
+            o31 = o31.mul(al3);
+        }
+        for (int j = j0; j < j1; j++) {
+            final int vi = vo + j * W;
+            final int pi = p0 + j;
+            final FloatVector v0 = FloatVector.fromArray(S, vp, vi);
+            final FloatVector v1 = FloatVector.fromArray(S, vp, vi + L);
+            FloatVector b = FloatVector.broadcast(S, p[pi]);
+            o00 = v0.fma(b, o00);
+            o01 = v1.fma(b, o01);
+            b = FloatVector.broadcast(S, p[pi + SUB]);
+            o10 = v0.fma(b, o10);
+            o11 = v1.fma(b, o11);
+            b = FloatVector.broadcast(S, p[pi + 2 * SUB]);
+            o20 = v0.fma(b, o20);
+            o21 = v1.fma(b, o21);
+            b = FloatVector.broadcast(S, p[pi + 3 * SUB]);
+            o30 = v0.fma(b, o30);
+            o31 = v1.fma(b, o31);
+        }
+        o00.intoArray(acc, a0);
+        o01.intoArray(acc, a0 + L);
+        o10.intoArray(acc, a1);
+        o11.intoArray(acc, a1 + L);
+        o20.intoArray(acc, a2);
+        o21.intoArray(acc, a2 + L);
+        o30.intoArray(acc, a3);
+        o31.intoArray(acc, a3 + L);
+    }
+
+    /** One vector of columns of 4 rows, v unpacked ([j][dv]). */
+    private static void pv4x1(float[] acc, int a0, int dv, float[] v, int vc, float[] p, int p0,
+                              int j0, int j1, float al0, float al1, float al2, float al3, boolean rescale) {
+        final int a1 = a0 + dv, a2 = a1 + dv, a3 = a2 + dv;
+        FloatVector o0 = FloatVector.fromArray(S, acc, a0);
+        FloatVector o1 = FloatVector.fromArray(S, acc, a1);
+        FloatVector o2 = FloatVector.fromArray(S, acc, a2);
+        FloatVector o3 = FloatVector.fromArray(S, acc, a3);
+        if (rescale) {
+            o0 = o0.mul(al0);
+            o1 = o1.mul(al1);
+            o2 = o2.mul(al2);
+            o3 = o3.mul(al3);
+        }
+        for (int j = j0; j < j1; j++) {
+            final FloatVector v0 = FloatVector.fromArray(S, v, j * dv + vc);
+            final int pi = p0 + j;
+            o0 = v0.fma(FloatVector.broadcast(S, p[pi]), o0);
+            o1 = v0.fma(FloatVector.broadcast(S, p[pi + SUB]), o1);
+            o2 = v0.fma(FloatVector.broadcast(S, p[pi + 2 * SUB]), o2);
+            o3 = v0.fma(FloatVector.broadcast(S, p[pi + 3 * SUB]), o3);
+        }
+        o0.intoArray(acc, a0);
+        o1.intoArray(acc, a1);
+        o2.intoArray(acc, a2);
+        o3.intoArray(acc, a3);
+    }
+
+    /** One row, W packed columns. */
+    private static void pv1x2(float[] acc, int a0, float[] vp, int vo, float[] p, int p0,
+                              int j0, int j1, float al, boolean rescale) {
+        FloatVector o0 = FloatVector.fromArray(S, acc, a0), o1 = FloatVector.fromArray(S, acc, a0 + L);
+        if (rescale) {
+            o0 = o0.mul(al);
+            o1 = o1.mul(al);
+        }
+        for (int j = j0; j < j1; j++) {
+            final int vi = vo + j * W;
+            final FloatVector b = FloatVector.broadcast(S, p[p0 + j]);
+            o0 = FloatVector.fromArray(S, vp, vi).fma(b, o0);
+            o1 = FloatVector.fromArray(S, vp, vi + L).fma(b, o1);
+        }
+        o0.intoArray(acc, a0);
+        o1.intoArray(acc, a0 + L);
+    }
+
+    /** One row, one vector of columns. */
+    private static void pv1x1(float[] acc, int a0, int dv, float[] v, int vc, float[] p, int p0,
+                              int j0, int j1, float al, boolean rescale) {
+        FloatVector o0 = FloatVector.fromArray(S, acc, a0);
+        if (rescale) o0 = o0.mul(al);
+        for (int j = j0; j < j1; j++) {
+            o0 = FloatVector.fromArray(S, v, j * dv + vc).fma(FloatVector.broadcast(S, p[p0 + j]), o0);
+        }
+        o0.intoArray(acc, a0);
+    }
+
+    /** Columns [c0, c1) of one row (the tail narrower than a vector), scalar. */
+    private static void pvScalar(float[] acc, int ai, int dv, float[] v, int c0, int c1, float[] p, int p0,
+                                 int j0, int j1, float al) {
+        for (int c = c0; c < c1; c++) {
+            float o = acc[ai + c] * al;
+            for (int j = j0; j < j1; j++) o += p[p0 + j] * v[j * dv + c];
+            acc[ai + c] = o;
         }
     }
 }

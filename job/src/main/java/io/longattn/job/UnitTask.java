@@ -1,0 +1,147 @@
+package io.longattn.job;
+
+import io.longattn.job.io.TensorFiles;
+import io.longattn.job.io.TensorHeader;
+import io.longattn.job.io.TensorReader;
+import io.longattn.job.strategy.KvStrategy;
+import io.longattn.kernels.AttentionKernel;
+import io.longattn.kernels.AttentionSpec;
+import io.longattn.kernels.KernelSelector;
+import io.longattn.kernels.SoftmaxState;
+import io.longattn.kernels.UnitRunner;
+import io.longattn.partitioner.ChunkPlan;
+import io.longattn.partitioner.UnitOfWork;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.PairFlatMapFunction;
+import scala.Tuple2;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.logging.Logger;
+
+/**
+ * The executor side: runs the units of one partition in index order, one at a time, and yields each
+ * unit's result lazily so a task holds one unit's output at most. Everything it needs travels in this
+ * object (Java-serialized with the closure).
+ */
+public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integer, UnitOfWork>>, Integer, UnitResult>,
+        Serializable {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = Logger.getLogger(UnitTask.class.getName());
+
+    private final ChunkPlan plan;
+    private final TensorHeader q;
+    private final KvStrategy kv;
+    private final String kernelName;
+    private final boolean failFirstAttempt;
+    private final int failAtUnit;
+
+    public UnitTask(ChunkPlan plan, TensorHeader q, KvStrategy kv, String kernelName,
+                    boolean failFirstAttempt, int failAtUnit) {
+        this.plan = plan;
+        this.q = q;
+        this.kv = kv;
+        this.kernelName = kernelName;
+        this.failFirstAttempt = failFirstAttempt;
+        this.failAtUnit = failAtUnit;
+    }
+
+    @Override
+    public Iterator<Tuple2<Integer, UnitResult>> call(Iterator<Tuple2<Integer, UnitOfWork>> input) {
+        List<UnitOfWork> units = new ArrayList<>();
+        input.forEachRemaining(t -> units.add(t._2()));
+        units.sort(null);
+        if (units.isEmpty()) return java.util.Collections.emptyIterator();
+        return new Runner(units);
+    }
+
+    private final class Runner implements Iterator<Tuple2<Integer, UnitResult>> {
+        private final List<UnitOfWork> units;
+        private final AttentionSpec spec = plan.spec();
+        private final UnitRunner runner;
+        private final TensorReader qReader;
+        private final KvStrategy.Opened source;
+        private final float[] qRows;
+        private final int attempt;
+        private int next;
+        private int loadedChunk = -1;
+        private boolean closed;
+
+        Runner(List<UnitOfWork> units) {
+            this.units = units;
+            KernelSelector.Choice choice = KernelSelector.select(kernelName);
+            AttentionKernel kernel = choice.create(spec);
+            this.runner = new UnitRunner(spec, kernel, plan.queryChunk(), plan.kvChunk());
+            this.qReader = TensorFiles.open(q);
+            this.source = kv.open();
+            this.qRows = new float[plan.queryChunk() * spec.hq() * spec.d()];
+            TaskContext ctx = TaskContext.get();
+            this.attempt = ctx == null ? 0 : ctx.attemptNumber();
+            if (ctx != null) ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> close());
+            LOG.fine(() -> "task runs " + units.size() + " units with kernel " + choice.name() + " (" + choice.reason() + ")");
+        }
+
+        @Override
+        public boolean hasNext() {
+            if (next < units.size()) return true;
+            close();
+            return false;
+        }
+
+        @Override
+        public Tuple2<Integer, UnitResult> next() {
+            if (!hasNext()) throw new NoSuchElementException();
+            UnitOfWork u = units.get(next);
+            if (u.index == failAtUnit) {
+                throw new IllegalStateException("fault injection: spark.longattn.test.failAtUnit=" + failAtUnit);
+            }
+            if (failFirstAttempt && attempt == 0 && next == 1) {
+                throw new IllegalStateException("fault injection: first attempt fails (spark.longattn.test.failFirstAttempt)");
+            }
+            next++;
+            return new Tuple2<>(u.index, compute(u));
+        }
+
+        private UnitResult compute(UnitOfWork u) {
+            int hg = spec.groupSize();
+            if (u.chunk != loadedChunk) {
+                try {
+                    qReader.readRows(u.q0, u.tokens, qRows, 0);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                loadedChunk = u.chunk;
+            }
+            runner.query().load(u.q0, u.tokens, qRows, 0, spec.hq(), u.group * hg, spec.queryFactor());
+            if (plan.kvSplits() > 1) {
+                SoftmaxState s = runner.summarize(u.group, source, u.kvFrom, u.kvTo);
+                return UnitResult.partial(u.index, u.chunk, u.group, u.kvSplit, u.tokens, s.toArray());
+            }
+            float[] o = new float[u.tokens * hg * spec.dv()];
+            float[] lse = new float[u.tokens * hg];
+            runner.run(u.group, source, o, 0, lse, 0);
+            return UnitResult.finished(u.index, u.chunk, u.group, u.tokens, o, lse);
+        }
+
+        private void close() {
+            if (closed) return;
+            closed = true;
+            source.close();
+            try {
+                qReader.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            try {
+                runner.kernel().close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+}

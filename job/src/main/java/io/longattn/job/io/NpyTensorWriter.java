@@ -1,0 +1,101 @@
+package io.longattn.job.io;
+
+import io.longattn.kernels.Half;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.ShortBuffer;
+import java.nio.channels.WritableByteChannel;
+
+/** Writes a .npy file exactly as numpy.save would (version 1.0 header), converting float32 rows to the stored dtype. */
+final class NpyTensorWriter implements TensorWriter {
+    private static final int MAX_BUFFER = 4 << 20;
+
+    private final Storage.OutputFile out;
+    private final WritableByteChannel ch;
+    private final DType dtype;
+    private final int seq;
+    private final int perToken;
+    private final ByteBuffer buf;
+    private long rows;
+    private boolean finished;
+
+    NpyTensorWriter(Storage.OutputFile out, long[] shape, DType dtype) throws IOException {
+        this.out = out;
+        this.ch = out.channel();
+        this.dtype = dtype;
+        this.seq = (int) shape[0];
+        long pt = 1;
+        for (int i = 1; i < shape.length; i++) pt *= shape[i];
+        this.perToken = (int) pt;
+        long bytes = (long) seq * perToken * dtype.bytes();
+        this.buf = ByteBuffer.allocateDirect((int) Math.max(64, Math.min(MAX_BUFFER, bytes))).order(ByteOrder.LITTLE_ENDIAN);
+        writeFully(ByteBuffer.wrap(NpyFormat.header(dtype.npyDescr(), shape)));
+    }
+
+    @Override
+    public String path() {
+        return out.path;
+    }
+
+    @Override
+    public long rowsWritten() {
+        return rows;
+    }
+
+    @Override
+    public void append(float[] src, int offset, int tokens) throws IOException {
+        if (finished) throw new IllegalStateException(out.path + ": append after commit or close");
+        if (tokens < 0) throw new IllegalArgumentException("tokens " + tokens + " < 0");
+        if (rows + tokens > seq) {
+            throw new IllegalStateException(out.path + ": appending " + tokens + " rows to " + rows + " exceeds seq " + seq);
+        }
+        long n = (long) tokens * perToken;
+        if (offset < 0 || offset + n > src.length) {
+            throw new IndexOutOfBoundsException("src[" + offset + " .. " + (offset + n) + ") outside length " + src.length);
+        }
+        int esize = dtype.bytes();
+        int perChunk = buf.capacity() / esize;
+        int in = offset;
+        long left = n;
+        while (left > 0) {
+            int m = (int) Math.min(left, perChunk);
+            buf.clear();
+            if (esize == 4) {
+                buf.asFloatBuffer().put(src, in, m);
+            } else {
+                ShortBuffer sb = buf.asShortBuffer();
+                for (int i = 0; i < m; i++) sb.put(i, Half.fromFloat(src[in + i]));
+            }
+            buf.limit(m * esize);
+            writeFully(buf);
+            in += m;
+            left -= m;
+        }
+        rows += tokens;
+    }
+
+    private void writeFully(ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) ch.write(b);
+    }
+
+    @Override
+    public void commit() throws IOException {
+        if (finished) throw new IllegalStateException(out.path + ": already committed or closed");
+        finished = true;
+        if (rows != seq) {
+            out.abort();
+            throw new IllegalStateException(out.path + ": " + rows + " rows written, expected " + seq + "; nothing was written");
+        }
+        out.commit();
+    }
+
+    @Override
+    public void close() {
+        if (!finished) {
+            finished = true;
+            out.abort();
+        }
+    }
+}

@@ -1,0 +1,188 @@
+package io.longattn.job.io;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * The entry points for tensor files: {@link #inspect} (driver: read and validate the header only),
+ * {@link #open} (anywhere: random-access reader from a header), {@link #create} / {@link #createLse}
+ * (atomic writers). Paths are local paths, {@code file:} URIs or Hadoop URIs (hdfs://, s3a://, ...);
+ * the format follows the extension (.npy, or .arrow / .feather / .ipc for the Arrow IPC file format).
+ */
+public final class TensorFiles {
+    private TensorFiles() {
+    }
+
+    /** The role whose files are [seq, heads] float32 (Arrow column {@code lse}). */
+    public static final String LSE = "lse";
+
+    /**
+     * Reads and validates the header (.npy) or footer, schema and batch metadata (Arrow) of a tensor,
+     * without reading its data.
+     *
+     * @param role q, k, v or o: the Arrow column name; {@code lse} for an [seq, heads] LSE file
+     * @throws UserError naming the file for every problem with it
+     */
+    public static TensorHeader inspect(String path, String role) {
+        return inspect(path, role, false);
+    }
+
+    static TensorHeader inspect(String path, String role, boolean forceHadoop) {
+        if (role == null || role.isEmpty()) throw new IllegalArgumentException("role must be q, k, v, o or lse");
+        TensorFormat format = TensorFormat.fromPath(path);
+        boolean lse = LSE.equals(role);
+        Storage.InputFile in = Storage.openInput(path, forceHadoop);
+        String location = forceHadoop ? path : Storage.location(path);
+        try {
+            return format == TensorFormat.NPY ? inspectNpy(in, location, role, lse) : ArrowFormat.inspect(in, location, role, lse);
+        } catch (IOException e) {
+            throw new UserError(path, "cannot be read (" + Storage.oneLine(e) + ")", "a readable file", e);
+        } finally {
+            Storage.closeQuietly(in);
+        }
+    }
+
+    private static TensorHeader inspectNpy(Storage.InputFile in, String location, String role, boolean lse) throws IOException {
+        String path = in.path;
+        NpyFormat.Parsed p = NpyFormat.readHeader(in);
+        DType dtype = NpyFormat.dtypeOf(path, p.descr);
+        if (p.fortranOrder) {
+            throw new UserError(path, "is stored in Fortran order (fortran_order True)",
+                    "C order (save numpy.ascontiguousarray(x))");
+        }
+        String shape = java.util.Arrays.toString(p.shape);
+        int rank = lse ? 2 : 3;
+        String[] names = lse ? new String[]{"seq", "heads"} : new String[]{"seq", "heads", "head_dim"};
+        if (p.shape.length != rank) {
+            throw new UserError(path, "has shape " + shape + " of rank " + p.shape.length,
+                    "rank " + rank + " " + java.util.Arrays.toString(names).replace(",", ""));
+        }
+        for (int i = 0; i < rank; i++) {
+            if (p.shape[i] == 0) {
+                throw new UserError(path, "has shape " + shape + " with " + names[i] + " 0", names[i] + " >= 1");
+            }
+        }
+        if (p.shape[0] > Integer.MAX_VALUE) {
+            throw new UserError(path, "has shape " + shape + " with seq " + p.shape[0], "at most " + Integer.MAX_VALUE + " tokens");
+        }
+        long perToken = lse ? p.shape[1] : p.shape[1] * p.shape[2];
+        if (p.shape[1] > Integer.MAX_VALUE || (!lse && p.shape[2] > Integer.MAX_VALUE) || perToken > Integer.MAX_VALUE / 4) {
+            throw new UserError(path, "has shape " + shape, "heads * head_dim below 2^29");
+        }
+        int seq = (int) p.shape[0], heads = (int) p.shape[1], dim = lse ? 1 : (int) p.shape[2];
+        TensorHeader h = new TensorHeader(path, location, TensorFormat.NPY, dtype, seq, heads, dim, lse, role, p.dataOffset, null);
+        long have = in.size() - p.dataOffset;
+        if (have < h.dataBytes()) {
+            throw new UserError(path, "holds " + have + " bytes of data", h.dataBytes() + " for shape " + h.shapeString()
+                    + " " + dtype.label() + " (the file is truncated)");
+        }
+        return h;
+    }
+
+    /**
+     * Opens a random-access reader from a header (re-opens the path: works on any executor that sees it).
+     * @throws UserError when the file is gone, unreadable or changed since it was inspected
+     */
+    public static TensorReader open(TensorHeader h) {
+        return open(h, false);
+    }
+
+    static TensorReader open(TensorHeader h, boolean forceHadoop) {
+        Storage.InputFile in = Storage.openInput(h.location(), h.path(), forceHadoop);
+        try {
+            return h.format() == TensorFormat.NPY ? new NpyTensorReader(h, in) : new ArrowTensorReader(h, in);
+        } catch (RuntimeException e) {
+            Storage.closeQuietly(in);
+            throw e;
+        }
+    }
+
+    /**
+     * Creates a writer of an [seq, heads, dim] tensor; the format follows the extension. Rows go to a hidden
+     * temporary sibling ({@code .<name>.tmp-<random>}) until {@link TensorWriter#commit()}.
+     *
+     * @param column    the Arrow column name (o, q, k, v); unused for .npy
+     * @param overwrite replace an existing file at commit; otherwise an existing path is a UserError
+     * @throws UserError for an unknown extension, a missing or unwritable directory, an existing path without overwrite
+     */
+    public static TensorWriter create(String path, String column, int seq, int heads, int dim, DType dtype, boolean overwrite) {
+        return create(path, column, seq, heads, dim, dtype, overwrite, false, false);
+    }
+
+    /**
+     * Creates a writer of an [seq, heads] float32 LSE tensor: a rank-2 .npy, or an Arrow column {@code lse} of
+     * FixedSizeList&lt;float32, heads&gt; with schema metadata longattn.heads.
+     */
+    public static TensorWriter createLse(String path, int seq, int heads, boolean overwrite) {
+        return create(path, LSE, seq, heads, 1, DType.FLOAT32, overwrite, true, false);
+    }
+
+    static TensorWriter create(String path, String column, int seq, int heads, int dim, DType dtype, boolean overwrite,
+                               boolean lse, boolean forceHadoop) {
+        if (seq <= 0 || heads <= 0 || dim <= 0) {
+            throw new IllegalArgumentException(path + ": shape [" + seq + ", " + heads + ", " + dim + "] must be positive");
+        }
+        if ((long) heads * dim > Integer.MAX_VALUE / 4) {
+            throw new IllegalArgumentException(path + ": heads * dim = " + (long) heads * dim + " is too large");
+        }
+        if (column == null || column.isEmpty()) throw new IllegalArgumentException("column must be named");
+        if (dtype == null) throw new IllegalArgumentException("dtype must be given");
+        TensorFormat format = TensorFormat.fromPath(path);
+        Storage.OutputFile out = Storage.createOutput(path, overwrite, forceHadoop);
+        try {
+            if (format == TensorFormat.NPY) {
+                long[] shape = lse ? new long[]{seq, heads} : new long[]{seq, heads, dim};
+                return new NpyTensorWriter(out, shape, dtype);
+            }
+            return new ArrowTensorWriter(out, column, seq, heads, dim, dtype, lse);
+        } catch (IOException e) {
+            out.abort();
+            throw new UncheckedIOException(path + ": cannot be written: " + Storage.oneLine(e), e);
+        } catch (RuntimeException e) {
+            out.abort();
+            throw e;
+        }
+    }
+
+    /** Writes a whole float32 tensor [seq, heads, dim] in one go (tests, data generation); refuses an existing path. */
+    public static void writeWhole(String path, String column, int seq, int heads, int dim, float[] data) throws IOException {
+        writeWhole(path, column, seq, heads, dim, DType.FLOAT32, false, data);
+    }
+
+    /** Writes a whole tensor [seq, heads, dim] stored as dtype in one go. */
+    public static void writeWhole(String path, String column, int seq, int heads, int dim, DType dtype, boolean overwrite,
+                                  float[] data) throws IOException {
+        if (data.length != (long) seq * heads * dim) {
+            throw new IllegalArgumentException(path + ": " + data.length + " floats given for shape ["
+                    + seq + ", " + heads + ", " + dim + "]");
+        }
+        try (TensorWriter w = create(path, column, seq, heads, dim, dtype, overwrite)) {
+            w.append(data, 0, seq);
+            w.commit();
+        }
+    }
+
+    /** Reads a whole tensor as float32 (tests, verification of small outputs). */
+    public static float[] readWhole(TensorHeader h) throws IOException {
+        if (h.elements() > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException(h.describe() + " has too many elements for one array");
+        }
+        float[] all = new float[(int) h.elements()];
+        try (TensorReader r = open(h)) {
+            r.readRows(0, h.seq(), all, 0);
+        }
+        return all;
+    }
+
+    static void checkRange(TensorHeader h, long start, int count, float[] dst, int dstOffset) {
+        if (start < 0 || count < 0 || start + count > h.seq()) {
+            throw new IndexOutOfBoundsException(h.path() + ": rows [" + start + ", " + (start + count)
+                    + ") outside [0, " + h.seq() + ")");
+        }
+        long need = (long) count * h.elementsPerToken();
+        if (dstOffset < 0 || dstOffset + need > dst.length) {
+            throw new IndexOutOfBoundsException(h.path() + ": " + need + " floats do not fit dst[" + dstOffset
+                    + " ..] of length " + dst.length);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package io.longattn.job.io;
+
+import java.io.Closeable;
+import java.io.IOException;
+
+/**
+ * Writes a tensor in token order into a hidden temporary sibling of the final path; {@link #commit()}
+ * renames it into place atomically. {@link #close()} without a successful commit deletes the temporary
+ * file, so nothing ever appears at the final path unless every row was written.
+ * Create one with {@link TensorFiles#create} or {@link TensorFiles#createLse}.
+ */
+public interface TensorWriter extends Closeable {
+    /** The final path. */
+    String path();
+
+    /** Rows appended so far. */
+    long rowsWritten();
+
+    /**
+     * Appends {@code tokens} rows from {@code src[offset ..]} ([tokens][heads][dim] float32).
+     * @throws IllegalStateException when more rows than seq would be written, or after commit/close
+     */
+    void append(float[] src, int offset, int tokens) throws IOException;
+
+    /**
+     * Finishes the file and moves it to its final path atomically.
+     * @throws IllegalStateException when fewer (or more) than seq rows were written; the temporary file is deleted
+     * @throws UserError when the final path appeared meanwhile and overwrite is off
+     */
+    void commit() throws IOException;
+
+    /** Aborts (deletes the temporary file) unless committed; idempotent. */
+    @Override
+    void close() throws IOException;
+}

@@ -1,0 +1,209 @@
+package io.longattn.job;
+
+import io.longattn.job.io.TensorFiles;
+import io.longattn.job.io.TensorHeader;
+import io.longattn.kernels.AttentionSpec;
+import io.longattn.kernels.Float64Reference;
+import org.apache.spark.SparkException;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The job in Spark local mode (local[2], up to 4 attempts per task) with Kryo registration required,
+ * over .npy and Arrow files, judged by the float64 reference row by row.
+ */
+class JobEndToEndTest {
+    /** |O - reference| bound relative to max |V|: float32 accumulation over a few hundred keys (see kernel tests). */
+    static final double TOL = 2e-5;
+
+    static JavaSparkContext jsc;
+    static final PrintStream QUIET = new PrintStream(new ByteArrayOutputStream());
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void start() {
+        Map<String, String> conf = new HashMap<>();
+        conf.put("spark.master", "local[2,4]");
+        conf.put("spark.kryo.registrationRequired", "true");
+        jsc = new JavaSparkContext(JobLauncher.sparkConf(conf, null));
+        jsc.setLogLevel("ERROR");
+        assertEquals("true", jsc.getConf().get("spark.kryo.registrationRequired"));
+        assertEquals("org.apache.spark.serializer.KryoSerializer", jsc.getConf().get("spark.serializer"));
+    }
+
+    @AfterAll
+    static void stop() {
+        jsc.stop();
+    }
+
+    static JobOptions options(String... kv) {
+        JobOptions o = new JobOptions();
+        for (int i = 0; i < kv.length; i += 2) o.conf.add(kv[i] + "=" + kv[i + 1]);
+        o.conf.add("spark.longattn.progressSeconds=0");
+        return o;
+    }
+
+    JobSummary run(String[] qkv, String out, String lse, boolean causal, String window, Double scale, Double softcap,
+                   JobOptions opt) {
+        RunCommand.Inputs in = new RunCommand.Inputs(qkv[0], qkv[1], qkv[2], out, lse, false, causal, window, scale, softcap, false);
+        return JobLauncher.execute(JobLauncher.prepare(in, opt, QUIET), jsc, QUIET);
+    }
+
+    static float[] read(String path, String role) {
+        return DemoCommand.readAll(path, role);
+    }
+
+    /** Every row of O (and LSE) against the float64 reference. */
+    static void assertMatchesReference(AttentionSpec spec, String[] qkv, String out, String lse) {
+        float[] q = read(qkv[0], "q"), k = read(qkv[1], "k"), v = read(qkv[2], "v");
+        float[] o = read(out, "o");
+        float[] l = lse == null ? null : readLse(lse);
+        double maxV = 0;
+        for (float x : v) maxV = Math.max(maxV, Math.abs(x));
+        double[] ref = new double[spec.dv()];
+        for (int i = 0; i < spec.sq(); i++) {
+            for (int h = 0; h < spec.hq(); h++) {
+                double refLse = Float64Reference.row(spec, q, k, v, i, h, ref);
+                for (int c = 0; c < spec.dv(); c++) {
+                    float got = o[(i * spec.hq() + h) * spec.dv() + c];
+                    assertFalse(Float.isNaN(got), "NaN at row " + i);
+                    assertEquals(ref[c], got, TOL * maxV, "O row " + i + " head " + h + " col " + c);
+                }
+                if (l != null) {
+                    float got = l[i * spec.hq() + h];
+                    if (refLse == Double.NEGATIVE_INFINITY) assertEquals(Float.NEGATIVE_INFINITY, got, "LSE row " + i);
+                    else assertEquals(refLse, got, 1e-4 * Math.max(1, Math.abs(refLse)), "LSE row " + i + " head " + h);
+                }
+            }
+        }
+    }
+
+    static float[] readLse(String path) {
+        TensorHeader h = TensorFiles.inspect(path, "lse");
+        float[] all = new float[h.seq() * h.heads()];
+        try (var r = TensorFiles.open(h)) {
+            r.readRows(0, h.seq(), all, 0);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return all;
+    }
+
+    @Test
+    void causalMhaOverNpyMatchesReference() {
+        String[] qkv = TestData.write(dir, ".npy", 300, 300, 2, 2, 32, 32, 11);
+        String out = dir.resolve("o.npy").toString(), lse = dir.resolve("lse.npy").toString();
+        JobSummary s = run(qkv, out, lse, true, null, null, null, options("spark.longattn.qChunk", "64", "spark.longattn.kvChunk", "48",
+                "spark.longattn.partitions", "3"));
+        assertEquals(3, s.request().partitions());
+        assertMatchesReference(s.request().spec(), qkv, out, lse);
+    }
+
+    @Test
+    void gqaWindowSoftcapScaleArrowWithSqNotSk() {
+        String[] qkv = TestData.write(dir, ".arrow", 70, 131, 4, 2, 32, 48, 12);
+        String out = dir.resolve("o.arrow").toString(), lse = dir.resolve("lse.arrow").toString();
+        JobSummary s = run(qkv, out, lse, false, "40,7", 0.3, 5.0, options("spark.longattn.qChunk", "16",
+                "spark.longattn.kvChunk", "32", "spark.longattn.partitions", "4"));
+        AttentionSpec spec = s.request().spec();
+        assertEquals(2, spec.groupSize());
+        assertEquals(48, spec.dv());
+        assertMatchesReference(spec, qkv, out, lse);
+    }
+
+    @Test
+    void causalWithMoreQueriesThanKeysGivesZerosAndMinusInfinity() {
+        String[] qkv = TestData.write(dir, ".npy", 90, 40, 1, 1, 16, 16, 13);
+        String out = dir.resolve("o.npy").toString(), lse = dir.resolve("lse.npy").toString();
+        JobSummary s = run(qkv, out, lse, true, null, null, null, options("spark.longattn.qChunk", "32", "spark.longattn.kvChunk", "16"));
+        assertMatchesReference(s.request().spec(), qkv, out, lse);
+        float[] l = readLse(lse);
+        assertEquals(Float.NEGATIVE_INFINITY, l[0]); // query 0 sees keys j <= 0 + (40 - 90) < 0: none
+        assertTrue(Float.isFinite(l[89]));
+    }
+
+    @Test
+    void outputBitsDoNotDependOnPartitionsBalanceOrStrategy() throws Exception {
+        String[] qkv = TestData.write(dir, ".npy", 257, 257, 2, 1, 32, 32, 14);
+        String[][] variants = {
+                {"spark.longattn.partitions", "1", "spark.longattn.balance", "none", "spark.longattn.strategy", "broadcast"},
+                {"spark.longattn.partitions", "7", "spark.longattn.balance", "lpt", "spark.longattn.strategy", "broadcast"},
+                {"spark.longattn.partitions", "5", "spark.longattn.balance", "lpt", "spark.longattn.strategy", "stream"},
+        };
+        byte[] first = null;
+        for (int i = 0; i < variants.length; i++) {
+            String out = dir.resolve("o" + i + ".npy").toString();
+            String[] kv = Stream.concat(Stream.of(variants[i]), Stream.of("spark.longattn.qChunk", "32", "spark.longattn.kvChunk", "64"))
+                    .toArray(String[]::new);
+            JobSummary s = run(qkv, out, null, true, null, null, null, options(kv));
+            assertEquals(variants[i][5], s.request().strategy());
+            byte[] bytes = Files.readAllBytes(Path.of(out));
+            if (first == null) first = bytes;
+            else assertArrayEquals(first, bytes, "output bytes differ for " + List.of(variants[i]));
+        }
+    }
+
+    @Test
+    void splitKvMatchesReference() {
+        String[] qkv = TestData.write(dir, ".npy", 5, 700, 2, 2, 32, 32, 15);
+        String out = dir.resolve("o.npy").toString(), lse = dir.resolve("lse.npy").toString();
+        JobSummary s = run(qkv, out, lse, false, null, null, null, options("spark.longattn.strategy", "split-kv",
+                "spark.longattn.kvChunk", "64", "spark.longattn.partitions", "4"));
+        assertTrue(s.request().plan().kvSplits() > 1, "split-kv splits the keys");
+        assertMatchesReference(s.request().spec(), qkv, out, lse);
+    }
+
+    @Test
+    void autoPicksSplitKvForFewQueries() {
+        String[] qkv = TestData.write(dir, ".npy", 3, 2048, 1, 1, 16, 16, 16);
+        String out = dir.resolve("o.npy").toString();
+        JobSummary s = run(qkv, out, null, true, null, null, null, options("spark.longattn.partitions", "2"));
+        assertEquals("split-kv", s.request().strategy());
+        assertMatchesReference(s.request().spec(), qkv, out, null);
+    }
+
+    @Test
+    void firstAttemptFailuresAreRetriedToTheSameBits() throws Exception {
+        String[] qkv = TestData.write(dir, ".npy", 200, 200, 2, 2, 16, 16, 17);
+        String clean = dir.resolve("clean.npy").toString(), faulty = dir.resolve("faulty.npy").toString();
+        run(qkv, clean, null, true, null, null, null, options("spark.longattn.qChunk", "16", "spark.longattn.partitions", "3"));
+        run(qkv, faulty, null, true, null, null, null, options("spark.longattn.qChunk", "16", "spark.longattn.partitions", "3",
+                "spark.longattn.test.failFirstAttempt", "true"));
+        assertArrayEquals(Files.readAllBytes(Path.of(clean)), Files.readAllBytes(Path.of(faulty)));
+    }
+
+    @Test
+    void aJobThatFailsMidwayLeavesNothingAtTheOutputPath() throws Exception {
+        String[] qkv = TestData.write(dir, ".npy", 200, 200, 1, 1, 16, 16, 18);
+        Path out = dir.resolve("o.npy"), lse = dir.resolve("lse.npy");
+        Exception e = assertThrows(Exception.class, () -> run(qkv, out.toString(), lse.toString(), false, null, null, null,
+                options("spark.longattn.qChunk", "16", "spark.longattn.partitions", "2", "spark.longattn.test.failAtUnit", "9")));
+        assertTrue(e instanceof SparkException || e.getCause() != null, e.toString());
+        assertFalse(Files.exists(out));
+        assertFalse(Files.exists(lse));
+        try (Stream<Path> files = Files.list(dir)) {
+            List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();
+            assertEquals(List.of("k.npy", "q.npy", "v.npy"), names, "no temporary file is left behind");
+        }
+    }
+}

@@ -1,0 +1,355 @@
+package io.longattn.kernels.bench;
+
+import io.longattn.kernels.AttentionKernel;
+import io.longattn.kernels.AttentionSpec;
+import io.longattn.kernels.KernelSelector;
+import io.longattn.kernels.KvSource;
+import io.longattn.kernels.LocalAttention;
+import io.longattn.kernels.ScalarKernel;
+import io.longattn.kernels.UnitRunner;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The kernel benchmark engine behind {@code longattn bench kernel} (DESIGN.md section 7).
+ *
+ * <p>{@link #run(Options)} first measures the peak of this JVM with a register-blocked FMA probe
+ * ({@link PeakProbe}) on the same number of threads, then for each kernel: builds random Q/K/V for the
+ * shape, runs the whole attention through the unit path ({@link UnitRunner}: query chunks of
+ * {@code qChunk} tokens x kv groups, kv blocks of {@code kvChunk} keys, fully masked blocks skipped),
+ * {@code warmup} untimed repetitions, {@code reps} timed ones, and reports the median.
+ * GFLOP/s = {@link AttentionSpec#flops()} (2 * unmasked pairs * Hq * (D + Dv)) / median seconds;
+ * ratio = GFLOP/s / peak GFLOP/s.
+ *
+ * <p>Threads: {@code simd} gets {@code threads} through its own worker threads
+ * ({@code new SimdKernel(spec, threads)}: every kv block is split between them by query-row tiles).
+ * A kernel without threads of its own ({@code scalar}) runs {@code threads} parallel units instead
+ * (each thread its own kernel and runner over an interleaved share of the query chunks).
+ *
+ * <p>Slow kernels: before timing, one query chunk is timed and the cost of a full repetition
+ * estimated. When that exceeds {@code maxRepSeconds} (default 20 s; the scalar kernel at 16384^2 runs
+ * ~0.5 to 1 minute per repetition) the kernel is timed on an evenly spaced sample of the query chunks
+ * sized to the budget, and its FLOPs are counted over exactly those chunks' unmasked pairs, so
+ * GFLOP/s stays a true rate; warm-up is then capped at 1 and reps at 3. The result's
+ * {@code sampledFraction} says what fraction of the work was timed (1 = all).
+ */
+public final class KernelBench {
+    private KernelBench() {
+    }
+
+    /** What to benchmark. Fields are public for a CLI to fill; -1 means "same as" where noted. */
+    public static final class Options {
+        public int seq = 16384;
+        /** Key/value sequence length; -1 = seq. */
+        public int kvSeq = -1;
+        public int heads = 1;
+        /** -1 = heads (MHA). */
+        public int kvHeads = -1;
+        public int dim = 64;
+        /** Value head dim; -1 = dim. */
+        public int vDim = -1;
+        public boolean causal = false;
+        public int windowLeft = -1;
+        public int windowRight = -1;
+        public int threads = 1;
+        /** "simd", "scalar", or "all" (every kernel available here). */
+        public List<String> kernels = List.of("simd");
+        public int warmup = 2;
+        public int reps = 5;
+        public int qChunk = 256;
+        public int kvChunk = 512;
+        /** Budget for one timed repetition; above it the kernel is timed on a sample of query chunks. */
+        public double maxRepSeconds = 20;
+        public long seed = 42;
+        /** Skip the peak probe (peak and ratio are then NaN). */
+        public boolean skipPeak = false;
+
+        public int kvSeqOrSeq() {
+            return kvSeq > 0 ? kvSeq : seq;
+        }
+
+        public int kvHeadsOrHeads() {
+            return kvHeads > 0 ? kvHeads : heads;
+        }
+
+        public int vDimOrDim() {
+            return vDim > 0 ? vDim : dim;
+        }
+
+        public AttentionSpec spec() {
+            return AttentionSpec.of(seq, kvSeqOrSeq(), heads, kvHeadsOrHeads(), dim, vDimOrDim())
+                    .withCausal(causal).withWindow(windowLeft, windowRight);
+        }
+
+        /** Kernel names resolved: "all" expands to what can run here. */
+        public List<String> kernelNames() {
+            List<String> out = new ArrayList<>();
+            for (String k : kernels) {
+                if (k.equals("all")) {
+                    for (String a : KernelSelector.available()) if (!out.contains(a)) out.add(a);
+                } else {
+                    String name = KernelSelector.select(k).name(); // validates, resolves auto
+                    if (!out.contains(name)) out.add(name);
+                }
+            }
+            return out;
+        }
+    }
+
+    /** One kernel's figures. {@link #toJson()} writes exactly the documented fields. */
+    public record Result(String kernel, int seq, int kvSeq, int heads, int kvHeads, int dim, int vDim,
+                         boolean causal, int threads, double seconds, double gflops, double peakGflops,
+                         double ratio, int reps, double sampledFraction, double[] allSeconds) {
+
+        /** One JSON object (one line): kernel, seq, kv_seq, heads, kv_heads, dim, causal, threads,
+         * seconds, gflops, peak_gflops, ratio. */
+        public String toJson() {
+            return String.format(Locale.ROOT,
+                    "{\"kernel\":\"%s\",\"seq\":%d,\"kv_seq\":%d,\"heads\":%d,\"kv_heads\":%d,\"dim\":%d,"
+                            + "\"causal\":%s,\"threads\":%d,\"seconds\":%s,\"gflops\":%s,\"peak_gflops\":%s,\"ratio\":%s}",
+                    kernel, seq, kvSeq, heads, kvHeads, dim, causal, threads,
+                    num(seconds), num(gflops), num(peakGflops), num(ratio));
+        }
+
+        private static String num(double x) {
+            if (Double.isNaN(x) || Double.isInfinite(x)) return "null";
+            return String.format(Locale.ROOT, "%.6g", x);
+        }
+    }
+
+    /** Runs the peak probe, then every requested kernel. */
+    public static List<Result> run(Options o) {
+        AttentionSpec spec = o.spec();
+        List<String> names = o.kernelNames();
+        double peak = o.skipPeak ? Double.NaN : PeakProbe.gflops(o.threads);
+        Inputs in = Inputs.random(spec, o.seed);
+        List<Result> results = new ArrayList<>();
+        for (String name : names) {
+            results.add(runKernel(o, spec, name, in, peak));
+        }
+        return results;
+    }
+
+    /** Human table of results. */
+    public static String table(List<Result> results) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%-7s %7s %7s %5s %5s %4s %4s %6s %7s %9s %9s %9s %6s%n",
+                "kernel", "seq", "kv_seq", "heads", "kvh", "dim", "vdim", "causal", "threads",
+                "seconds", "GFLOP/s", "peak", "ratio"));
+        for (Result r : results) {
+            sb.append(String.format(Locale.ROOT, "%-7s %7d %7d %5d %5d %4d %4d %6s %7d %9.4f %9.2f %9.2f %6.3f",
+                    r.kernel(), r.seq(), r.kvSeq(), r.heads(), r.kvHeads(), r.dim(), r.vDim(),
+                    r.causal() ? "yes" : "no", r.threads(), r.seconds(), r.gflops(), r.peakGflops(), r.ratio()));
+            if (r.sampledFraction() < 1) {
+                sb.append(String.format(Locale.ROOT, "   (timed on %.1f%% of the query chunks)", 100 * r.sampledFraction()));
+            }
+            sb.append(String.format(Locale.ROOT, "   median of %d%n", r.reps()));
+        }
+        return sb.toString();
+    }
+
+    record Inputs(float[] q, float[] k, float[] v) {
+        static Inputs random(AttentionSpec spec, long seed) {
+            SplittableRandom r = new SplittableRandom(seed);
+            return new Inputs(fill(r, (long) spec.sq() * spec.hq() * spec.d()),
+                    fill(r, (long) spec.sk() * spec.hkv() * spec.d()),
+                    fill(r, (long) spec.sk() * spec.hkv() * spec.dv()));
+        }
+
+        private static float[] fill(SplittableRandom r, long n) {
+            if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("tensor of " + n + " floats is too large");
+            float[] a = new float[(int) n];
+            for (int i = 0; i < a.length; i++) a[i] = (float) (r.nextDouble() * 2 - 1);
+            return a;
+        }
+    }
+
+    private static Result runKernel(Options o, AttentionSpec spec, String name, Inputs in, double peak) {
+        int threads = o.threads;
+        int chunks = (spec.sq() + o.qChunk - 1) / o.qChunk;
+        try (Work work = new Work(spec, name, threads, o.qChunk, o.kvChunk, in)) {
+            // calibrate on one chunk from the middle (also warms the JIT a little)
+            int[] one = {chunks / 2};
+            work.run(one);
+            long t0 = System.nanoTime();
+            work.run(one);
+            double perChunk = Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
+            double estimate = perChunk * chunks / (name.equals("simd") ? 1 : Math.min(threads, chunks));
+            int[] sample;
+            int warmup = o.warmup, reps = Math.max(1, o.reps);
+            if (estimate > o.maxRepSeconds && chunks > 1) {
+                int take = (int) Math.max(1, Math.floor(chunks * o.maxRepSeconds / estimate));
+                sample = new int[take];
+                for (int i = 0; i < take; i++) sample[i] = (int) ((long) i * chunks / take);
+                warmup = Math.min(warmup, 1);
+                reps = Math.min(reps, 3);
+            } else {
+                sample = new int[chunks];
+                for (int i = 0; i < chunks; i++) sample[i] = i;
+            }
+            double flops = 0, allFlops = spec.flops();
+            for (int c : sample) {
+                int q0 = c * o.qChunk;
+                flops += 2.0 * spec.mask().unmaskedPairs(q0, Math.min(o.qChunk, spec.sq() - q0)) * spec.hq()
+                        * (spec.d() + spec.dv());
+            }
+            for (int i = 0; i < warmup; i++) work.run(sample);
+            double[] secs = new double[reps];
+            for (int i = 0; i < reps; i++) {
+                long s = System.nanoTime();
+                work.run(sample);
+                secs[i] = (System.nanoTime() - s) / 1e9;
+            }
+            double med = median(secs);
+            double gf = flops / med / 1e9;
+            return new Result(name, spec.sq(), spec.sk(), spec.hq(), spec.hkv(), spec.d(), spec.dv(), spec.causal(),
+                    threads, med, gf, peak, gf / peak, reps, allFlops > 0 ? flops / allFlops : 1, secs);
+        }
+    }
+
+    static double median(double[] xs) {
+        double[] a = xs.clone();
+        Arrays.sort(a);
+        int n = a.length;
+        return n % 2 == 1 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
+    }
+
+    /**
+     * The work of one repetition: the given query chunks x every kv group through UnitRunners.
+     * simd: one runner, the kernel's own threads. Others: one runner and kernel per thread, chunks
+     * dealt round-robin.
+     */
+    private static final class Work implements AutoCloseable {
+        final AttentionSpec spec;
+        final int qChunk;
+        final Inputs in;
+        final AttentionKernel[] kernels;
+        final UnitRunner[] runners;
+        final float[][] outs;
+        final float[][] lses;
+        final KvSource source;
+
+        Work(AttentionSpec spec, String name, int threads, int qChunk, int kvChunk, Inputs in) {
+            this.spec = spec;
+            this.qChunk = qChunk;
+            this.in = in;
+            int lanes = name.equals("simd") ? 1 : threads;
+            kernels = new AttentionKernel[lanes];
+            runners = new UnitRunner[lanes];
+            outs = new float[lanes][];
+            lses = new float[lanes][];
+            for (int t = 0; t < lanes; t++) {
+                kernels[t] = create(name, spec, threads);
+                runners[t] = new UnitRunner(spec, kernels[t], qChunk, kvChunk);
+                outs[t] = new float[qChunk * spec.groupSize() * spec.dv()];
+                lses[t] = new float[qChunk * spec.groupSize()];
+            }
+            source = LocalAttention.arrays(spec, in.k(), in.v());
+        }
+
+        static AttentionKernel create(String name, AttentionSpec spec, int threads) {
+            switch (name) {
+                case "scalar":
+                    return new ScalarKernel(spec);
+                default:
+                    return KernelSelector.create(name, spec, threads);
+            }
+        }
+
+        void run(int[] chunks) {
+            int lanes = runners.length;
+            if (lanes == 1) {
+                runLane(0, chunks);
+                return;
+            }
+            Thread[] ts = new Thread[lanes - 1];
+            AtomicReference<Throwable> err = new AtomicReference<>();
+            for (int t = 1; t < lanes; t++) {
+                final int lane = t;
+                ts[t - 1] = new Thread(() -> {
+                    try {
+                        runLane(lane, chunks);
+                    } catch (Throwable e) {
+                        err.compareAndSet(null, e);
+                    }
+                }, "longattn-bench-" + t);
+                ts[t - 1].start();
+            }
+            runLane(0, chunks);
+            for (Thread t : ts) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted", e);
+                }
+            }
+            if (err.get() != null) throw new IllegalStateException("benchmark thread failed", err.get());
+        }
+
+        private void runLane(int lane, int[] chunks) {
+            int lanes = runners.length, hg = spec.groupSize(), hq = spec.hq();
+            UnitRunner runner = runners[lane];
+            for (int i = lane; i < chunks.length; i += lanes) {
+                int q0 = chunks[i] * qChunk;
+                int tokens = Math.min(qChunk, spec.sq() - q0);
+                for (int g = 0; g < spec.hkv(); g++) {
+                    runner.query().load(q0, tokens, in.q(), q0 * hq * spec.d(), hq, g * hg, spec.queryFactor());
+                    runner.run(g, source, outs[lane], 0, lses[lane], 0);
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            for (AttentionKernel k : kernels) k.close();
+        }
+    }
+
+    /** Minimal command line for running the engine directly: --key value pairs named as the Options fields. */
+    public static void main(String[] args) {
+        Options o = new Options();
+        boolean json = false;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--json" -> json = true;
+                case "--causal" -> o.causal = true;
+                case "--skip-peak" -> o.skipPeak = true;
+                default -> {
+                    if (i + 1 >= args.length) throw new IllegalArgumentException("option " + a + " needs a value");
+                    String v = args[++i];
+                    switch (a) {
+                        case "--seq" -> o.seq = Integer.parseInt(v);
+                        case "--kv-seq" -> o.kvSeq = Integer.parseInt(v);
+                        case "--heads" -> o.heads = Integer.parseInt(v);
+                        case "--kv-heads" -> o.kvHeads = Integer.parseInt(v);
+                        case "--dim" -> o.dim = Integer.parseInt(v);
+                        case "--v-dim" -> o.vDim = Integer.parseInt(v);
+                        case "--window-left" -> o.windowLeft = Integer.parseInt(v);
+                        case "--window-right" -> o.windowRight = Integer.parseInt(v);
+                        case "--threads" -> o.threads = Integer.parseInt(v);
+                        case "--kernels" -> o.kernels = List.of(v.split(","));
+                        case "--warmup" -> o.warmup = Integer.parseInt(v);
+                        case "--reps" -> o.reps = Integer.parseInt(v);
+                        case "--q-chunk" -> o.qChunk = Integer.parseInt(v);
+                        case "--kv-chunk" -> o.kvChunk = Integer.parseInt(v);
+                        case "--max-rep-seconds" -> o.maxRepSeconds = Double.parseDouble(v);
+                        default -> throw new IllegalArgumentException("unknown option " + a);
+                    }
+                }
+            }
+        }
+        List<Result> rs = run(o);
+        if (json) {
+            for (Result r : rs) System.out.println(r.toJson());
+        } else {
+            System.out.print(table(rs));
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.longattn.partitioner;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.PriorityQueue;
+
+/**
+ * Which partition runs each unit. {@code partitionOf[unitIndex]} is the partition; units inside a
+ * partition run in ascending index order. Two policies: contiguous (equal unit counts in index order,
+ * the baseline) and balanced (greedy longest-processing-time-first fill, which keeps the costliest
+ * partition within a few percent of the mean once there are several units per partition).
+ */
+public final class Assignment implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public enum Policy { CONTIGUOUS, BALANCED }
+
+    private final Policy policy;
+    private final int partitions;
+    private final int[] partitionOf;
+    private final long[] load;
+
+    private Assignment(Policy policy, int partitions, int[] partitionOf, long[] load) {
+        this.policy = policy;
+        this.partitions = partitions;
+        this.partitionOf = partitionOf;
+        this.load = load;
+    }
+
+    public static Assignment of(Policy policy, List<UnitOfWork> units, int partitions) {
+        return policy == Policy.BALANCED ? balanced(units, partitions) : contiguous(units, partitions);
+    }
+
+    /** Units in index order cut into partitions of (almost) equal unit counts. */
+    public static Assignment contiguous(List<UnitOfWork> units, int partitions) {
+        int n = units.size();
+        int[] of = new int[n];
+        long[] load = new long[partitions];
+        for (UnitOfWork u : units) {
+            int p = (int) ((long) u.index * partitions / Math.max(1, n));
+            of[u.index] = p;
+            load[p] += u.cost;
+        }
+        return new Assignment(Policy.CONTIGUOUS, partitions, of, load);
+    }
+
+    /**
+     * Longest processing time first (Graham 1969): take units by decreasing cost (ties by index, so the
+     * result is deterministic), give each to the least loaded partition (ties by partition number).
+     */
+    public static Assignment balanced(List<UnitOfWork> units, int partitions) {
+        int n = units.size();
+        UnitOfWork[] sorted = units.toArray(new UnitOfWork[0]);
+        Arrays.sort(sorted, Comparator.comparingLong((UnitOfWork u) -> -u.cost).thenComparingInt(u -> u.index));
+        long[] load = new long[partitions];
+        PriorityQueue<Integer> heap = new PriorityQueue<>(partitions,
+                (a, b) -> load[a] != load[b] ? Long.compare(load[a], load[b]) : Integer.compare(a, b));
+        for (int p = 0; p < partitions; p++) heap.add(p);
+        int[] of = new int[n];
+        for (UnitOfWork u : sorted) {
+            int p = heap.poll();
+            of[u.index] = p;
+            load[p] += u.cost;
+            heap.add(p);
+        }
+        return new Assignment(Policy.BALANCED, partitions, of, load);
+    }
+
+    public Policy policy() {
+        return policy;
+    }
+
+    public int partitions() {
+        return partitions;
+    }
+
+    public int partitionOf(int unitIndex) {
+        return partitionOf[unitIndex];
+    }
+
+    public long[] loads() {
+        return load.clone();
+    }
+
+    public long maxLoad() {
+        return Arrays.stream(load).max().orElse(0);
+    }
+
+    public double meanLoad() {
+        return Arrays.stream(load).average().orElse(0);
+    }
+
+    /** Costliest partition over the mean: 1.0 is perfect balance. */
+    public double maxOverMean() {
+        double mean = meanLoad();
+        return mean == 0 ? 1.0 : maxLoad() / mean;
+    }
+
+    /** The units of each partition, in index order. */
+    public List<List<UnitOfWork>> byPartition(List<UnitOfWork> units) {
+        List<List<UnitOfWork>> parts = new ArrayList<>(partitions);
+        for (int p = 0; p < partitions; p++) parts.add(new ArrayList<>());
+        for (UnitOfWork u : units) parts.get(partitionOf[u.index]).add(u);
+        for (List<UnitOfWork> l : parts) l.sort(null);
+        return parts;
+    }
+}

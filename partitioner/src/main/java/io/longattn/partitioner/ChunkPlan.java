@@ -1,0 +1,188 @@
+package io.longattn.partitioner;
+
+import io.longattn.kernels.AttentionSpec;
+import io.longattn.kernels.MaskGeometry;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How the work is cut: query chunk Qc, kv block Kc, optional key splits (split-KV), and the units.
+ * A task's working set (see {@link #workingSet()}) depends on Qc, Kc and the head shape only, never on
+ * the sequence lengths: the running summary replaces Rabe and Staats' per-key-chunk summaries.
+ */
+public final class ChunkPlan implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public static final int DEFAULT_QUERY_CHUNK = 256;
+    public static final int DEFAULT_KV_CHUNK = 512;
+    public static final int MIN_QUERY_CHUNK = 16;
+    public static final int MIN_KV_CHUNK = 64;
+    /** Larger chunks than this are refused: a chunk buffer must stay a small part of a task's heap. */
+    public static final int MAX_CHUNK = 1 << 20;
+    /** Query rows of a score tile in the SIMD kernel (for the working-set table). */
+    public static final int SCORE_TILE_ROWS = 8;
+
+    private final AttentionSpec spec;
+    private final int queryChunk;
+    private final int kvChunk;
+    private final int kvSplits;
+    private final long taskMemoryBudget;
+    private final int threads;
+
+    /** A row of the per-task working-set table. */
+    public record WorkingSetRow(String name, String formula, long bytes) implements Serializable {
+    }
+
+    public ChunkPlan(AttentionSpec spec, int queryChunk, int kvChunk, int kvSplits, long taskMemoryBudget, int threads) {
+        this.spec = spec;
+        this.queryChunk = queryChunk;
+        this.kvChunk = kvChunk;
+        this.kvSplits = kvSplits;
+        this.taskMemoryBudget = taskMemoryBudget;
+        this.threads = threads;
+    }
+
+    /**
+     * Chooses Qc and Kc: start from the defaults (or the caller's values), shrink Qc while there are
+     * fewer than 4 units per partition, then shrink Kc and Qc until the working set fits the budget.
+     *
+     * @param queryChunk 0 to choose
+     * @param kvChunk    0 to choose
+     * @throws IllegalArgumentException when the budget is below the smallest useful working set (the
+     *                                  message names the minimum) or a given chunk is out of range
+     */
+    public static ChunkPlan create(AttentionSpec spec, int partitions, long taskMemoryBudget,
+                                   int queryChunk, int kvChunk, int kvSplits, int threads) {
+        checkChunk("--q-chunk", queryChunk);
+        checkChunk("--kv-chunk", kvChunk);
+        int groups = spec.hkv();
+        int qc = queryChunk > 0 ? Math.min(queryChunk, spec.sq()) : Math.min(DEFAULT_QUERY_CHUNK, spec.sq());
+        int kc = kvChunk > 0 ? Math.min(kvChunk, spec.sk()) : Math.min(DEFAULT_KV_CHUNK, spec.sk());
+        if (queryChunk <= 0) {
+            while (qc > 64 && (long) ceilDiv(spec.sq(), qc) * groups * kvSplits < 4L * partitions) qc /= 2;
+        }
+        ChunkPlan plan = new ChunkPlan(spec, qc, kc, kvSplits, taskMemoryBudget, threads);
+        while (plan.workingSetBytes() > taskMemoryBudget) {
+            if (kvChunk <= 0 && plan.kvChunk > MIN_KV_CHUNK && plan.kvChunk >= plan.queryChunk) {
+                plan = new ChunkPlan(spec, plan.queryChunk, plan.kvChunk / 2, kvSplits, taskMemoryBudget, threads);
+            } else if (queryChunk <= 0 && plan.queryChunk > MIN_QUERY_CHUNK) {
+                plan = new ChunkPlan(spec, plan.queryChunk / 2, plan.kvChunk, kvSplits, taskMemoryBudget, threads);
+            } else if (kvChunk <= 0 && plan.kvChunk > MIN_KV_CHUNK) {
+                plan = new ChunkPlan(spec, plan.queryChunk, plan.kvChunk / 2, kvSplits, taskMemoryBudget, threads);
+            } else {
+                ChunkPlan min = new ChunkPlan(spec, queryChunk > 0 ? qc : Math.min(MIN_QUERY_CHUNK, spec.sq()),
+                        kvChunk > 0 ? kc : Math.min(MIN_KV_CHUNK, spec.sk()), kvSplits, taskMemoryBudget, threads);
+                throw new IllegalArgumentException("task memory budget " + taskMemoryBudget
+                        + " bytes is too small for this shape, expected at least " + min.workingSetBytes()
+                        + " bytes (q-chunk " + min.queryChunk + ", kv-chunk " + min.kvChunk + ")");
+            }
+        }
+        return plan;
+    }
+
+    private static void checkChunk(String flag, int v) {
+        if (v < 0 || v > MAX_CHUNK) {
+            throw new IllegalArgumentException(flag + " " + v + " is out of range, expected 1.." + MAX_CHUNK);
+        }
+    }
+
+    static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    public AttentionSpec spec() {
+        return spec;
+    }
+
+    public int queryChunk() {
+        return queryChunk;
+    }
+
+    public int kvChunk() {
+        return kvChunk;
+    }
+
+    public int kvSplits() {
+        return kvSplits;
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    public long taskMemoryBudget() {
+        return taskMemoryBudget;
+    }
+
+    public int chunks() {
+        return ceilDiv(spec.sq(), queryChunk);
+    }
+
+    public int groups() {
+        return spec.hkv();
+    }
+
+    /** Units per query chunk: kv groups times key splits. */
+    public int unitsPerChunk() {
+        return groups() * kvSplits;
+    }
+
+    public int unitCount() {
+        return chunks() * unitsPerChunk();
+    }
+
+    /** Key range [from, to) of split s, aligned to the kv block so block order stays fixed. */
+    public int splitFrom(int s) {
+        int blocks = ceilDiv(spec.sk(), kvChunk);
+        return (int) Math.min(spec.sk(), (long) ceilDiv(blocks * s, kvSplits) * kvChunk);
+    }
+
+    /**
+     * All units in order-key order: index = (chunk * groups + group) * kvSplits + split.
+     */
+    public List<UnitOfWork> units() {
+        CostModel cost = new CostModel(spec);
+        List<UnitOfWork> units = new ArrayList<>(unitCount());
+        int idx = 0;
+        for (int c = 0; c < chunks(); c++) {
+            int q0 = c * queryChunk;
+            int tokens = Math.min(queryChunk, spec.sq() - q0);
+            for (int g = 0; g < groups(); g++) {
+                for (int s = 0; s < kvSplits; s++) {
+                    int from = splitFrom(s), to = splitFrom(s + 1);
+                    units.add(new UnitOfWork(idx++, c, g, q0, tokens, from, to, s, cost.cost(q0, tokens, from, to)));
+                }
+            }
+        }
+        return units;
+    }
+
+    /** The per-task working set (DESIGN.md section 2): none of the rows depends on Sq or Sk. */
+    public List<WorkingSetRow> workingSet() {
+        long hg = spec.groupSize(), d = spec.d(), dv = spec.dv(), hq = spec.hq();
+        long qc = queryChunk, kc = kvChunk;
+        List<WorkingSetRow> rows = new ArrayList<>();
+        rows.add(new WorkingSetRow("query rows read", "Qc*Hq*D*4", qc * hq * d * 4));
+        rows.add(new WorkingSetRow("query chunk (scaled)", "Qc*Hg*D*4", qc * hg * d * 4));
+        rows.add(new WorkingSetRow("summaries (max, sum, acc)", "Qc*Hg*(Dv+2)*4", qc * hg * (dv + 2) * 4));
+        rows.add(new WorkingSetRow("kv block, double-buffered", "2*Kc*(D+Dv)*4", 2 * kc * (d + dv) * 4));
+        rows.add(new WorkingSetRow("kernel scratch (packed K, score tile)", "T*Kc*(D+" + SCORE_TILE_ROWS + ")*4",
+                threads * kc * (d + SCORE_TILE_ROWS) * 4));
+        rows.add(new WorkingSetRow("finished output chunk (O, LSE)", "Qc*Hg*(Dv+1)*4", qc * hg * (dv + 1) * 4));
+        return rows;
+    }
+
+    public long workingSetBytes() {
+        return workingSet().stream().mapToLong(WorkingSetRow::bytes).sum();
+    }
+
+    public double totalFlops() {
+        return spec.flops();
+    }
+
+    public MaskGeometry mask() {
+        return spec.mask();
+    }
+}
