@@ -66,7 +66,79 @@ public final class Assignment implements Serializable {
             load[p] += u.cost;
             heap.add(p);
         }
+        refine(units, partitions, of, load);
         return new Assignment(Policy.BALANCED, partitions, of, load);
+    }
+
+    /**
+     * LPT can leave the costliest partition one medium unit above the rest. Repeatedly take the costliest
+     * partition and apply the single move (a unit to another partition) or swap (one unit each way) that
+     * lowers the larger of the two partitions' loads the most; stop when nothing lowers it or the
+     * costliest is within 1% of the mean. Deterministic: partitions and units are scanned in order.
+     */
+    private static void refine(List<UnitOfWork> units, int partitions, int[] of, long[] load) {
+        List<List<UnitOfWork>> parts = new ArrayList<>(partitions);
+        for (int p = 0; p < partitions; p++) parts.add(new ArrayList<>());
+        for (UnitOfWork u : units) parts.get(of[u.index]).add(u);
+        long total = 0;
+        for (long l : load) total += l;
+        double mean = (double) total / partitions;
+        for (int iter = 0; iter < 2000; iter++) {
+            int hi = 0;
+            for (int p = 1; p < partitions; p++) if (load[p] > load[hi]) hi = p;
+            if (load[hi] <= 1.01 * mean) return;
+            UnitOfWork bestU = null, bestV = null;
+            int bestQ = -1;
+            long bestDelta = 0, bestPeak = load[hi];
+            for (int q = 0; q < partitions; q++) {
+                long gap = load[hi] - load[q];
+                if (q == hi || gap <= 0) continue;
+                for (UnitOfWork u : parts.get(hi)) {
+                    if (u.cost < gap) {
+                        long peak = Math.max(load[hi] - u.cost, load[q] + u.cost);
+                        if (peak < bestPeak) {
+                            bestPeak = peak; bestU = u; bestV = null; bestQ = q; bestDelta = u.cost;
+                        }
+                    }
+                    for (UnitOfWork v : parts.get(q)) {
+                        long delta = u.cost - v.cost;
+                        if (delta <= 0 || delta >= gap) continue;
+                        long peak = Math.max(load[hi] - delta, load[q] + delta);
+                        if (peak < bestPeak) {
+                            bestPeak = peak; bestU = u; bestV = v; bestQ = q; bestDelta = delta;
+                        }
+                    }
+                }
+            }
+            if (bestU == null) return;
+            parts.get(hi).remove(bestU);
+            parts.get(bestQ).add(bestU);
+            of[bestU.index] = bestQ;
+            if (bestV != null) {
+                parts.get(bestQ).remove(bestV);
+                parts.get(hi).add(bestV);
+                of[bestV.index] = hi;
+            }
+            load[hi] -= bestDelta;
+            load[bestQ] += bestDelta;
+        }
+    }
+
+    /**
+     * A lower bound on the costliest partition of any assignment: the mean, and for every j, since some
+     * partition holds j + 1 of the j * P + 1 costliest units, (j + 1) times the (j * P + 1)-th cost.
+     * Equal-cost units whose count is not a multiple of P make this bound exceed the mean.
+     */
+    public static long lowerBound(List<UnitOfWork> units, int partitions) {
+        long[] c = units.stream().mapToLong(u -> u.cost).sorted().toArray();
+        int n = c.length;
+        long total = 0;
+        for (long x : c) total += x;
+        long best = (total + partitions - 1) / partitions;
+        for (int j = 0; (long) j * partitions < n; j++) {
+            best = Math.max(best, (j + 1) * c[n - 1 - j * partitions]);
+        }
+        return best;
     }
 
     public Policy policy() {

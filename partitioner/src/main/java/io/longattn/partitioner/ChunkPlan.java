@@ -62,6 +62,7 @@ public final class ChunkPlan implements Serializable {
         int kc = kvChunk > 0 ? Math.min(kvChunk, spec.sk()) : Math.min(DEFAULT_KV_CHUNK, spec.sk());
         if (queryChunk <= 0) {
             while (qc > 64 && (long) ceilDiv(spec.sq(), qc) * groups * kvSplits < 4L * partitions) qc /= 2;
+            qc = balancedQueryChunk(spec, qc, kc, kvSplits, partitions);
         }
         ChunkPlan plan = new ChunkPlan(spec, qc, kc, kvSplits, taskMemoryBudget, threads);
         while (plan.workingSetBytes() > taskMemoryBudget) {
@@ -80,6 +81,28 @@ public final class ChunkPlan implements Serializable {
             }
         }
         return plan;
+    }
+
+    /**
+     * Masks make chunk costs unequal, and a run of equal-cost chunks whose count is not a multiple of
+     * the partitions cannot be balanced at any assignment. Finer chunks fix that: halve Qc (down to 16)
+     * until the balanced assignment's costliest partition is within 5% of the mean, keeping the best.
+     */
+    static int balancedQueryChunk(AttentionSpec spec, int qc, int kc, int kvSplits, int partitions) {
+        if (spec.mask().unmasked() || partitions <= 1) return qc;
+        int best = qc;
+        double bestRatio = Double.MAX_VALUE;
+        for (int c = qc; c >= Math.min(qc, MIN_QUERY_CHUNK); c /= 2) {
+            ChunkPlan p = new ChunkPlan(spec, c, kc, kvSplits, Long.MAX_VALUE, 1);
+            if (p.unitCount() > 300_000) break;
+            double ratio = Assignment.balanced(p.units(), partitions).maxOverMean();
+            if (ratio < bestRatio - 1e-9) {
+                best = c;
+                bestRatio = ratio;
+            }
+            if (ratio <= 1.05) break;
+        }
+        return best;
     }
 
     private static void checkChunk(String flag, int v) {
