@@ -106,6 +106,7 @@ public final class JobLauncher {
 
     /** Runs a prepared job on a live Spark context (shared by tests; the CLI makes its own). */
     static JobSummary execute(Prepared p, JavaSparkContext jsc, PrintStream log) {
+        TensorFiles.useHadoopConfiguration(jsc.hadoopConfiguration());
         AttentionSpec spec = p.spec();
         Map<String, String> conf = p.conf();
         int partitions = p.partitionsWanted() > 0 ? p.partitionsWanted() : jsc.defaultParallelism();
@@ -207,6 +208,9 @@ public final class JobLauncher {
             if (samePath(out, input[1])) {
                 throw new UserError(flag, out + " is also the input " + input[0], "an output path different from every input");
             }
+        }
+        if (out.matches("^[A-Za-z][A-Za-z0-9+.-]+:/.*") && !out.startsWith("file:")) {
+            return; // a Hadoop file system: the writer checks existence and the directory itself
         }
         Path p = Path.of(out).toAbsolutePath();
         Path dir = p.getParent();

@@ -53,6 +53,7 @@ public final class SimdKernel implements AttentionKernel {
     static final int SUB = 128;
     private static final float LN2 = (float) AttentionSpec.LN_2;
     private static final int SPIN = 1 << 14;
+    private static final int PAD = 32;
     static final int DBG = Integer.getInteger("dbg", 0);
 
     private final AttentionSpec spec;
@@ -278,11 +279,13 @@ public final class SimdKernel implements AttentionKernel {
     /** Per-thread scratch and the tile loop. */
     private final class Part {
         final int index;
+        // Scratch arrays of different threads' parts are allocated one after the other: PAD floats on
+        // either side keep them off each other's cache lines (false sharing).
         /** Scores, then probabilities, of one row tile: [R][SUB]. */
-        final float[] sc = new float[R * SUB];
-        final int[] lo = new int[R];
-        final int[] hi = new int[R];
-        final float[] alpha = new float[R];
+        final float[] sc = new float[R * SUB + PAD];
+        final int[] lo = new int[R + PAD];
+        final int[] hi = new int[R + PAD];
+        final float[] alpha = new float[R + PAD];
         /** This part's full row tiles of the query chunk, packed [tile][c][R]. */
         float[] qp = new float[0];
 

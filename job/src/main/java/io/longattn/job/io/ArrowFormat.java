@@ -1,14 +1,14 @@
 package io.longattn.job.io;
 
 import org.apache.arrow.flatbuf.CompressionType;
+import org.apache.arrow.flatbuf.Footer;
 import org.apache.arrow.flatbuf.FieldNode;
 import org.apache.arrow.flatbuf.Message;
 import org.apache.arrow.flatbuf.MessageHeader;
 import org.apache.arrow.flatbuf.RecordBatch;
-import org.apache.arrow.memory.RootAllocator;
-import org.apache.arrow.vector.ipc.ArrowFileReader;
 import org.apache.arrow.vector.ipc.ReadChannel;
 import org.apache.arrow.vector.ipc.message.ArrowBlock;
+import org.apache.arrow.vector.ipc.message.ArrowFooter;
 import org.apache.arrow.vector.ipc.message.MessageMetadataResult;
 import org.apache.arrow.vector.ipc.message.MessageSerializer;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
@@ -37,7 +37,6 @@ final class ArrowFormat {
 
     static final String META_HEADS = "longattn.heads";
     static final String META_HEAD_DIM = "longattn.head_dim";
-    static final String LSE_COLUMN = "lse";
     static final byte[] MAGIC = "ARROW1".getBytes(StandardCharsets.US_ASCII);
     static final String ARROW_FILE = "Arrow IPC file (pyarrow.ipc.new_file or pyarrow.feather.write_feather)";
     static final String EXPECTED_FILE = "an " + ARROW_FILE;
@@ -46,20 +45,21 @@ final class ArrowFormat {
     static TensorHeader inspect(Storage.InputFile in, String location, String column, boolean lse) throws IOException {
         String path = in.path;
         long size = in.size();
-        checkMagic(in, size);
+        int footerLen = checkMagic(in, size);
         Schema schema;
         List<ArrowBlock> blocks;
-        // The allocator only holds the (empty) vectors of the schema: the batches' data is never loaded here.
-        try (RootAllocator alloc = new RootAllocator(16 << 20)) {
-            ArrowFileReader reader = new ArrowFileReader(in.channel(), alloc);
-            try {
-                schema = reader.getVectorSchemaRoot().getSchema();
-                blocks = new ArrayList<>(reader.getRecordBlocks());
-            } catch (IOException | RuntimeException e) {
-                throw corrupt(path, "its footer or schema cannot be read: " + Storage.oneLine(e), e);
-            } finally {
-                closeReader(reader);
-            }
+        // Parse the footer directly (no allocator, no vectors): the batches' data is never touched here.
+        try {
+            ByteBuffer fb = ByteBuffer.allocate(footerLen).order(ByteOrder.LITTLE_ENDIAN);
+            in.readFully(size - 10 - footerLen, fb);
+            fb.flip();
+            ArrowFooter footer = new ArrowFooter(Footer.getRootAsFooter(fb));
+            schema = footer.getSchema();
+            blocks = new ArrayList<>(footer.getRecordBatches());
+        } catch (UserError e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw corrupt(path, "its footer or schema cannot be read: " + Storage.oneLine(e), e);
         }
         Field field = null;
         int nodeIndex = 0;
@@ -71,6 +71,9 @@ final class ArrowFormat {
         }
         if (field == null) {
             throw new UserError(path, "has columns " + names, "a column named " + column);
+        }
+        if (field.getDictionary() != null) {
+            throw new UserError(path, "column " + column + " is dictionary-encoded", "a plain FixedSizeList column");
         }
         Map<String, String> meta = metadata(schema, field);
         Integer headsMeta = intOrNull(meta.get(META_HEADS));
@@ -117,7 +120,7 @@ final class ArrowFormat {
         return new TensorHeader(path, location, TensorFormat.ARROW, dtype, (int) rows, heads, dim, lse, column, 0, starts);
     }
 
-    private static void checkMagic(Storage.InputFile in, long size) throws IOException {
+    private static int checkMagic(Storage.InputFile in, long size) throws IOException {
         String path = in.path;
         ByteBuffer head = ByteBuffer.allocate((int) Math.min(8, size));
         in.readFully(0, head);
@@ -147,6 +150,7 @@ final class ArrowFormat {
         }
         int footerLen = tail.getInt(0);
         if (footerLen <= 0 || footerLen > size - 18) throw truncated(path, "its footer length " + footerLen + " is impossible");
+        return footerLen;
     }
 
     /** Rows of one record batch, from its metadata message; validates position, compression, nulls and lengths. */
@@ -239,8 +243,9 @@ final class ArrowFormat {
         return v;
     }
 
-    /** IPC field nodes a field takes: itself and its children, depth first. */
+    /** IPC field nodes a field takes: itself and its children, depth first (a dictionary-encoded field: its indices). */
     static int nodeCount(Field f) {
+        if (f.getDictionary() != null) return 1;
         int n = 1;
         for (Field c : f.getChildren()) n += nodeCount(c);
         return n;
@@ -283,14 +288,5 @@ final class ArrowFormat {
         if (b.length < prefix.length) return false;
         for (int i = 0; i < prefix.length; i++) if (b[i] != prefix[i]) return false;
         return true;
-    }
-
-    /** Closes an ArrowFileReader's vectors but not its channel (the caller still reads batch metadata from it). */
-    private static void closeReader(ArrowFileReader reader) {
-        try {
-            reader.close(false);
-        } catch (IOException | RuntimeException ignored) {
-            // best effort
-        }
     }
 }

@@ -30,7 +30,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.SecureRandom;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
@@ -44,7 +43,6 @@ final class Storage {
 
     /** A scheme of two or more characters followed by ':/' (one letter would be a Windows drive). */
     private static final Pattern URI_LIKE = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]+:/.*");
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static volatile Configuration hadoopConf;
 
     static boolean isUri(String path) {
@@ -70,25 +68,30 @@ final class Storage {
         }
     }
 
-    /** The Hadoop configuration: Spark's (with spark.hadoop.* settings) when a SparkEnv exists, else Hadoop's defaults. */
+    /** Sets the Hadoop configuration used for non-local paths (null: back to the automatic choice). */
+    static void useHadoopConfiguration(Configuration conf) {
+        hadoopConf = conf;
+    }
+
+    /**
+     * The Hadoop configuration: the one set by {@link #useHadoopConfiguration}, else Spark's (with its spark.hadoop.*
+     * settings, cached) when a SparkEnv exists in this JVM, else Hadoop's defaults (not cached, so that a later
+     * SparkEnv is still picked up).
+     */
     static Configuration hadoopConfiguration() {
         Configuration c = hadoopConf;
         if (c != null) return c;
-        synchronized (Storage.class) {
-            if (hadoopConf == null) {
-                Configuration conf = null;
-                try {
-                    org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
-                    if (env != null) {
-                        conf = org.apache.spark.deploy.SparkHadoopUtil.get().newConfiguration(env.conf());
-                    }
-                } catch (Throwable t) {
-                    conf = null;
-                }
-                hadoopConf = conf != null ? conf : new Configuration();
+        try {
+            org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
+            if (env != null) {
+                c = org.apache.spark.deploy.SparkHadoopUtil.get().newConfiguration(env.conf());
+                hadoopConf = c;
+                return c;
             }
-            return hadoopConf;
+        } catch (LinkageError | RuntimeException e) {
+            // no Spark on the classpath, or a Spark without these internals: Hadoop's defaults
         }
+        return new Configuration();
     }
 
     private static FileSystem hadoopFs(String path, URI uri) {
@@ -130,7 +133,7 @@ final class Storage {
     /** Where readers should open a path: local paths made absolute, URIs as they are. */
     static String location(String path) {
         if (isHadoop(path)) return path;
-        return localPath(path).toAbsolutePath().toString();
+        return localPath(path).toAbsolutePath().normalize().toString();
     }
 
     /** Opens a file for reading (local: java.nio; otherwise Hadoop, also for file: URIs when forceHadoop). */
@@ -371,7 +374,7 @@ final class Storage {
     }
 
     static String tempName(String finalName) {
-        return "." + finalName + ".tmp-" + Long.toHexString(RANDOM.nextLong() & Long.MAX_VALUE);
+        return "." + finalName + ".tmp-" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
     }
 
     static OutputFile createOutput(String path, boolean overwrite, boolean forceHadoop) {

@@ -174,6 +174,15 @@ public final class TensorFiles {
         return all;
     }
 
+    /**
+     * Sets the Hadoop configuration for hdfs://, s3a://, ... paths in this JVM, e.g. the driver's
+     * {@code jsc.hadoopConfiguration()}. Without it: Spark's configuration (spark.hadoop.* included) once a
+     * SparkEnv exists, else Hadoop's defaults (core-site.xml on the classpath or in HADOOP_CONF_DIR).
+     */
+    public static void useHadoopConfiguration(org.apache.hadoop.conf.Configuration conf) {
+        Storage.useHadoopConfiguration(conf);
+    }
+
     static void checkRange(TensorHeader h, long start, int count, float[] dst, int dstOffset) {
         if (start < 0 || count < 0 || start + count > h.seq()) {
             throw new IndexOutOfBoundsException(h.path() + ": rows [" + start + ", " + (start + count)

@@ -7,10 +7,15 @@ import io.longattn.kernels.KvBlock;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
- * Each unit reads the kv blocks its mask allows straight from the input files, so a task holds a few
- * kv blocks and never all of K/V. Memory O(Kc * Hkv * (D + Dv)) per task.
+ * Each unit reads the kv blocks its mask allows straight from the input files (local, HDFS, S3A: any
+ * path the executors see), so a task holds two kv blocks (the one computed and the next, read ahead by
+ * a reader thread) and never all of K/V. Memory O(Kc * Hkv * (D + Dv)) per task.
  */
 public final class StreamKv implements KvStrategy {
     private static final long serialVersionUID = 1L;
@@ -29,42 +34,92 @@ public final class StreamKv implements KvStrategy {
 
     @Override
     public Opened open() {
-        TensorReader kr = TensorFiles.open(k);
-        TensorReader vr = TensorFiles.open(v);
-        int hkv = k.heads(), d = k.dim(), dv = v.dim();
-        return new Opened() {
-            float[] kBuf = new float[0];
-            float[] vBuf = new float[0];
-            int cachedK0 = -1, cachedLen = -1;
+        return new Reader();
+    }
 
-            @Override
-            public void load(int group, int k0, int length, KvBlock dst) {
-                if (k0 != cachedK0 || length != cachedLen) {
-                    if (kBuf.length < length * hkv * d) {
-                        kBuf = new float[dst.capacity * hkv * d];
-                        vBuf = new float[dst.capacity * hkv * dv];
-                    }
-                    try {
-                        kr.readRows(k0, length, kBuf, 0);
-                        vr.readRows(k0, length, vBuf, 0);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                    cachedK0 = k0;
-                    cachedLen = length;
-                }
-                dst.load(k0, length, kBuf, vBuf, k0, hkv, group);
-            }
+    /** Rows [k0, k0 + length) of K and V for all kv heads, token-major. */
+    private static final class Rows {
+        float[] k = new float[0];
+        float[] v = new float[0];
+        int k0 = -1;
+        int length = -1;
+    }
 
-            @Override
-            public void close() {
-                try {
-                    kr.close();
-                    vr.close();
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+    /** Reads on one thread of its own: the block after the one just handed out is read while it is computed. */
+    private final class Reader implements Opened {
+        private final TensorReader kr = TensorFiles.open(k);
+        private final TensorReader vr = TensorFiles.open(v);
+        private final ExecutorService io = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "longattn-kv-reader");
+            t.setDaemon(true);
+            return t;
+        });
+        private final int hkv = k.heads(), d = k.dim(), dv = v.dim(), sk = k.seq();
+        private Rows current = new Rows();
+        private Rows spare = new Rows();
+        private Future<Rows> ahead;
+        private int aheadK0 = -1, aheadLength = -1;
+
+        @Override
+        public void load(int group, int k0, int length, KvBlock dst) {
+            if (current.k0 != k0 || current.length != length) {
+                Rows next;
+                if (ahead != null && aheadK0 == k0 && aheadLength == length) {
+                    next = await(ahead);
+                } else {
+                    if (ahead != null) spare = await(ahead); // a read-ahead we do not need: its buffer is free again
+                    next = await(io.submit(() -> read(spare, k0, length)));
+                }
+                ahead = null;
+                spare = current;
+                current = next;
+                int nextK0 = k0 + length;
+                if (nextK0 < sk) {
+                    int nextLength = Math.min(dst.capacity, sk - nextK0);
+                    Rows buffer = spare;
+                    aheadK0 = nextK0;
+                    aheadLength = nextLength;
+                    ahead = io.submit(() -> read(buffer, nextK0, nextLength));
+                    spare = null;
                 }
             }
-        };
+            dst.load(k0, length, current.k, current.v, k0, hkv, group);
+        }
+
+        private Rows read(Rows into, int k0, int length) throws IOException {
+            Rows r = into == null ? new Rows() : into;
+            if (r.k.length < length * hkv * d) r.k = new float[length * hkv * d];
+            if (r.v.length < length * hkv * dv) r.v = new float[length * hkv * dv];
+            kr.readRows(k0, length, r.k, 0);
+            vr.readRows(k0, length, r.v, 0);
+            r.k0 = k0;
+            r.length = length;
+            return r;
+        }
+
+        private Rows await(Future<Rows> f) {
+            try {
+                return f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while reading K/V", e);
+            } catch (ExecutionException e) {
+                Throwable c = e.getCause();
+                if (c instanceof RuntimeException re) throw re;
+                if (c instanceof IOException io) throw new UncheckedIOException(io);
+                throw new IllegalStateException(c);
+            }
+        }
+
+        @Override
+        public void close() {
+            io.shutdownNow();
+            try {
+                kr.close();
+                vr.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 }

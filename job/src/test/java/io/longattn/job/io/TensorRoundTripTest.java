@@ -226,6 +226,20 @@ class TensorRoundTripTest {
     }
 
     @Test
+    void relativePathsAreOpenedByAbsoluteLocation() throws Exception {
+        Path abs = dir.resolve("r.npy");
+        TensorFiles.writeWhole(abs.toString(), "q", 3, 1, 2, new float[]{1, 2, 3, 4, 5, 6});
+        String rel = Path.of("").toAbsolutePath().relativize(abs).toString();
+        TensorHeader h = TensorFiles.inspect(rel, "q");
+        assertEquals(rel, h.path());
+        assertEquals(abs.toString(), h.location());
+        assertEquals(rel + " [3, 1, 2] float32", h.describe());
+        TensorHeader u = TensorFiles.inspect(abs.toUri().toString(), "q");
+        assertEquals(abs.toString(), u.location());
+        assertArrayEquals(new float[]{1, 2, 3, 4, 5, 6}, TensorFiles.readWhole(u));
+    }
+
+    @Test
     void userErrorMessageFormat() {
         UserError e = new UserError("k.npy", "head_dim 32 does not match q.npy head_dim 64", "64");
         assertEquals("k.npy: head_dim 32 does not match q.npy head_dim 64, expected 64", e.getMessage());
