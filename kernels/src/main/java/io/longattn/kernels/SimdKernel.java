@@ -50,7 +50,7 @@ public final class SimdKernel implements AttentionKernel {
     /** Query rows per register tile. */
     private static final int R = 4;
     /** Keys per sub-block (a multiple of W; a constant, so score rows are a fixed displacement apart). */
-    static final int SUB = 128;
+    static final int SUB = Integer.getInteger("sub", 128);
     private static final float LN2 = (float) AttentionSpec.LN_2;
     private static final int SPIN = 1 << 14;
     private static final int PAD = 32;
