@@ -14,6 +14,7 @@ import io.longattn.partitioner.UnitOfWork;
 import io.longattn.partitioner.UnitPartitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.util.LongAccumulator;
 import scala.Tuple2;
 
 import java.io.IOException;
@@ -50,6 +51,9 @@ public final class AttentionJob {
             default -> throw new IllegalArgumentException("unknown strategy " + r.strategy());
         };
 
+        LongAccumulator unitsDone = jsc.sc().longAccumulator("longattn.unitsDone");
+        UnitProgress listener = new UnitProgress(unitsDone, COMPUTE_STAGE);
+        jsc.sc().addSparkListener(listener);
         List<Tuple2<Integer, UnitOfWork>> keyed = new ArrayList<>(units.size());
         for (UnitOfWork u : units) keyed.add(new Tuple2<>(u.index, u));
         JavaPairRDD<Integer, UnitOfWork> placed = jsc.parallelizePairs(keyed, r.partitions())
@@ -57,7 +61,7 @@ public final class AttentionJob {
         // the stage that runs the units carries this name, so progress can find it
         jsc.setCallSite(COMPUTE_STAGE);
         JavaPairRDD<Integer, UnitResult> results = placed
-                .mapPartitionsToPair(new UnitTask(plan, r.q(), kv, r.kernel(), r.failFirstAttempt(), r.failAtUnit()));
+                .mapPartitionsToPair(new UnitTask(plan, r.q(), kv, r.kernel(), r.failFirstAttempt(), r.failAtUnit(), unitsDone));
         jsc.clearCallSite();
 
         long chunkBytes = (long) plan.queryChunk() * spec.hq() * (spec.dv() + 1) * 4L;
@@ -69,11 +73,14 @@ public final class AttentionJob {
                     spec.dv(), spec.groupSize()), true);
         }
 
-        try (Progress progress = new Progress(jsc, JOB_GROUP, COMPUTE_STAGE, assignment.loads(), spec.flops(), r.progressSeconds(), log)) {
+        try (Progress progress = new Progress(listener, units.size(), spec.flops(), r.progressSeconds(), log)) {
             writeInOrder(r, plan, results.toLocalIterator());
+        } finally {
+            jsc.sc().removeSparkListener(listener);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        return new JobSummary(r, seconds, spec.flops(), units.size(), assignment.maxLoad(), assignment.meanLoad(), new double[0]);
+        return new JobSummary(r, seconds, spec.flops(), units.size(), assignment.maxLoad(), assignment.meanLoad(),
+                listener.taskSeconds());
     }
 
     /** Streams results (sorted by chunk, then group) into the output files, one query chunk at a time. */

@@ -336,6 +336,8 @@ public final class JobLauncher {
         sc.setIfMissing("spark.kryo.registrator", LongAttnKryoRegistrator.class.getName());
         sc.setIfMissing("spark.kryo.registrationRequired", "true");
         sc.setIfMissing("spark.ui.enabled", "false");
+        // running tasks report their units-done accumulator with each heartbeat (progress lines)
+        sc.setIfMissing("spark.executor.heartbeatInterval", "3s");
         String flags = jvmFlags();
         String exec = sc.get("spark.executor.extraJavaOptions", "");
         if (!exec.contains("jdk.incubator.vector")) sc.set("spark.executor.extraJavaOptions", (exec + " " + flags).trim());

@@ -1,26 +1,19 @@
 package io.longattn.job;
 
-import org.apache.spark.SparkStageInfo;
-import org.apache.spark.api.java.JavaSparkContext;
-
 import java.io.PrintStream;
 
 /**
- * Progress of a long job on the driver: at most one line every few seconds with the compute stage's
- * finished tasks, the work they carried (from the plan's partition costs), GFLOP/s so far and an
- * estimate of the time left.
+ * Progress of a long job on the driver: at most one line every few seconds with units done of total,
+ * GFLOP/s so far and an estimate of the time left (from the modelled cost of the units done).
  */
 final class Progress implements AutoCloseable {
     private final Thread thread;
     private volatile boolean stop;
 
-    Progress(JavaSparkContext jsc, String jobGroup, String stageName, long[] partitionCosts, double totalFlops, int seconds, PrintStream out) {
-        long total = 0;
-        for (long c : partitionCosts) total += c;
-        final long totalCost = Math.max(1, total);
+    Progress(UnitProgress units, int totalUnits, double totalFlops, int seconds, PrintStream out) {
         long start = System.nanoTime();
         thread = new Thread(() -> {
-            int lastDone = -1;
+            long last = -1;
             while (!stop) {
                 try {
                     Thread.sleep(seconds * 1000L);
@@ -28,26 +21,14 @@ final class Progress implements AutoCloseable {
                     return;
                 }
                 if (stop) return;
-                SparkStageInfo compute = null;
-                for (int job : jsc.statusTracker().getJobIdsForGroup(jobGroup)) {
-                    var info = jsc.statusTracker().getJobInfo(job);
-                    if (info == null) continue;
-                    for (int sid : info.stageIds()) {
-                        SparkStageInfo s = jsc.statusTracker().getStageInfo(sid);
-                        if (s != null && s.name().startsWith(stageName)) {
-                            compute = s;
-                        }
-                    }
-                }
-                if (compute == null || compute.numCompletedTasks() == lastDone && lastDone == compute.numTasks()) continue;
-                lastDone = compute.numCompletedTasks();
+                long done = Math.min(units.unitsDone(), totalUnits);
+                if (done == last && done == totalUnits) continue;
+                last = done;
                 double elapsed = (System.nanoTime() - start) / 1e9;
-                double frac = (double) compute.numCompletedTasks() / compute.numTasks();
-                double flopsDone = frac * totalFlops;
+                double frac = (double) done / totalUnits;
+                String rate = done == 0 ? "" : String.format(", %.1f GFLOP/s so far", frac * totalFlops / elapsed / 1e9);
                 String eta = frac > 0 && frac < 1 ? String.format(", ~%.0f s left", elapsed * (1 - frac) / frac) : "";
-                out.printf("longattn: progress %d/%d tasks (%.0f%%), %d running, %.1f GFLOP/s so far%s%n",
-                        compute.numCompletedTasks(), compute.numTasks(), 100 * frac, compute.numActiveTasks(),
-                        flopsDone / elapsed / 1e9, eta);
+                out.printf("longattn: progress %d/%d units (%.0f%%) after %.0f s%s%s%n", done, totalUnits, 100 * frac, elapsed, rate, eta);
             }
         }, "longattn-progress");
         thread.setDaemon(true);

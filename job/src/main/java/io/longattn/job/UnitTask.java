@@ -13,6 +13,7 @@ import io.longattn.partitioner.ChunkPlan;
 import io.longattn.partitioner.UnitOfWork;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.PairFlatMapFunction;
+import org.apache.spark.util.LongAccumulator;
 import scala.Tuple2;
 
 import java.io.IOException;
@@ -40,9 +41,11 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
     private final String kernelName;
     private final boolean failFirstAttempt;
     private final int failAtUnit;
+    private final LongAccumulator unitsDone;
 
     public UnitTask(ChunkPlan plan, TensorHeader q, KvStrategy kv, String kernelName,
-                    boolean failFirstAttempt, int failAtUnit) {
+                    boolean failFirstAttempt, int failAtUnit, LongAccumulator unitsDone) {
+        this.unitsDone = unitsDone;
         this.plan = plan;
         this.q = q;
         this.kv = kv;
@@ -104,7 +107,9 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
                 throw new IllegalStateException("fault injection: first attempt fails (spark.longattn.test.failFirstAttempt)");
             }
             next++;
-            return new Tuple2<>(u.index, compute(u));
+            Tuple2<Integer, UnitResult> result = new Tuple2<>(u.index, compute(u));
+            unitsDone.add(1);
+            return result;
         }
 
         private UnitResult compute(UnitOfWork u) {

@@ -50,11 +50,10 @@ public final class SimdKernel implements AttentionKernel {
     /** Query rows per register tile. */
     private static final int R = 4;
     /** Keys per sub-block (a multiple of W; a constant, so score rows are a fixed displacement apart). */
-    static final int SUB = Integer.getInteger("sub", 128);
+    static final int SUB = 128;
     private static final float LN2 = (float) AttentionSpec.LN_2;
     private static final int SPIN = 1 << 14;
     private static final int PAD = 32;
-    static final int DBG = Integer.getInteger("dbg", 0);
 
     private final AttentionSpec spec;
     private final MaskGeometry mask;
@@ -63,6 +62,7 @@ public final class SimdKernel implements AttentionKernel {
     private final boolean cap;
     private final float capF;
     private final int threads;
+    private final boolean svmlExp;
     private final Part[] parts;
     private final Worker[] workers;
     /** K of the block packed [panel][c][W]. */
@@ -86,6 +86,12 @@ public final class SimdKernel implements AttentionKernel {
 
     /** A kernel that splits every call between the calling thread and {@code threads - 1} workers it owns. */
     public SimdKernel(AttentionSpec spec, int threads) {
+        this(spec, threads, false);
+    }
+
+    /** svmlExp: use lanewise(EXP) instead of the exp2 polynomial (kept for measuring the two). */
+    SimdKernel(AttentionSpec spec, int threads, boolean svmlExp) {
+        this.svmlExp = svmlExp;
         if (threads < 1) {
             throw new IllegalArgumentException("threads " + threads + " is invalid, expected >= 1");
         }
@@ -140,7 +146,7 @@ public final class SimdKernel implements AttentionKernel {
             vp = new float[cap * (dv / W) * W];
         }
         if (threads == 1 || q.rows() <= R) {
-            if ((DBG & 2) == 0) pack(kv, 0, panels);
+            pack(kv, 0, panels);
             parts[0].compute(q, kv, state, 0, q.rows());
             return;
         }
@@ -362,7 +368,7 @@ public final class SimdKernel implements AttentionKernel {
             final int je = (uHi + W - 1) / W * W;
             final float[] s = sc;
             // 1. scores for panels [js/W, je/W) into sc[i][j - kb]
-            if ((DBG & 4) != 0) {} else if (nr == R) {
+            if (nr == R) {
                 for (int j = js; j < je; j += W) {
                     scores4(qp, qo, d, kp, j * d, s, j - kb);
                 }
@@ -376,7 +382,7 @@ public final class SimdKernel implements AttentionKernel {
             }
             // 2. online softmax per row
             boolean rescale = false;
-            if ((DBG & 1) == 0) for (int i = 0; i < nr; i++) {
+            for (int i = 0; i < nr; i++) {
                 float a = softmaxRow(state, r + i, i * SUB - kb, js, je, lo[i], hi[i]);
                 alpha[i] = a;
                 if (a != 1f) rescale = true;
@@ -385,7 +391,7 @@ public final class SimdKernel implements AttentionKernel {
             final float[] acc = state.acc, v = kv.v, vpk = vp;
             final int groups = dv / W, dvw = groups * W, dvl = dv / L * L;
             final int nPad = (kv.length() + W - 1) / W * W;
-            if ((DBG & 8) != 0) {} else if (nr == R) {
+            if (nr == R) {
                 final int a0 = r * dv;
                 final int s0 = -kb;
                 for (int g = 0; g < groups; g++) {
@@ -445,10 +451,19 @@ public final class SimdKernel implements AttentionKernel {
             final float alpha = mNew == mOld ? 1f : (float) Math.exp((mOld - mNew) * AttentionSpec.LN_2);
             final FloatVector mv = FloatVector.broadcast(S, mNew);
             FloatVector sum = FloatVector.zero(S);
-            for (int j = js; j < je; j += L) {
-                FloatVector p = exp2(FloatVector.fromArray(S, s, so + j).sub(mv));
-                sum = sum.add(p);
-                p.intoArray(s, so + j);
+            if (svmlExp) {
+                final FloatVector ln2 = FloatVector.broadcast(S, LN2);
+                for (int j = js; j < je; j += L) {
+                    FloatVector p = FloatVector.fromArray(S, s, so + j).sub(mv).mul(ln2).lanewise(VectorOperators.EXP);
+                    sum = sum.add(p);
+                    p.intoArray(s, so + j);
+                }
+            } else {
+                for (int j = js; j < je; j += L) {
+                    FloatVector p = exp2(FloatVector.fromArray(S, s, so + j).sub(mv));
+                    sum = sum.add(p);
+                    p.intoArray(s, so + j);
+                }
             }
             state.sum[row] = state.sum[row] * alpha + sum.reduceLanes(VectorOperators.ADD);
             state.max[row] = mNew;
