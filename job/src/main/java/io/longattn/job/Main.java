@@ -13,7 +13,7 @@ import java.io.PrintWriter;
  */
 @Command(name = "longattn", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Exact softmax attention over very long sequences, as a Spark job.",
-        subcommands = {RunCommand.class, GenCommand.class, DemoCommand.class, PlanCommand.class,
+        subcommands = {RunCommand.class, GenCommand.class, DemoCommand.class, PlanCommand.class, BenchCommand.class,
                 SettingsCommand.class})
 public final class Main implements Runnable {
 
@@ -36,8 +36,9 @@ public final class Main implements Runnable {
         });
         String unknown = unknownOption(cl, args);
         if (unknown != null) {
-            cl.getErr().println("longattn: " + unknown + ": unknown option for '" + args[0]
-                    + "', expected one of the options in 'longattn " + args[0] + " --help'");
+            String cmd = args[0] + (args.length > 1 && !args[1].startsWith("-") ? " " + args[1] : "");
+            cl.getErr().println("longattn: " + unknown + ": unknown option for '" + cmd
+                    + "', expected one of the options in 'longattn " + cmd + " --help'");
             cl.getErr().flush();
             return 2;
         }
@@ -46,9 +47,12 @@ public final class Main implements Runnable {
 
     /** An option the subcommand does not have (picocli would first complain about missing required ones). */
     static String unknownOption(CommandLine cl, String[] args) {
-        if (args.length == 0 || !cl.getSubcommands().containsKey(args[0])) return null;
-        CommandLine.Model.CommandSpec spec = cl.getSubcommands().get(args[0]).getCommandSpec();
-        for (int i = 1; i < args.length; i++) {
+        CommandLine cmd = cl;
+        int i = 0;
+        while (i < args.length && cmd.getSubcommands().containsKey(args[i])) cmd = cmd.getSubcommands().get(args[i++]);
+        if (cmd == cl) return null;
+        CommandLine.Model.CommandSpec spec = cmd.getCommandSpec();
+        for (; i < args.length; i++) {
             String a = args[i];
             if (!a.startsWith("--") || a.equals("--")) continue;
             String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;

@@ -190,7 +190,9 @@ public final class ChunkPlan implements Serializable {
         rows.add(new WorkingSetRow("query rows read", "Qc*Hq*D*4", qc * hq * d * 4));
         rows.add(new WorkingSetRow("query chunk (scaled)", "Qc*Hg*D*4", qc * hg * d * 4));
         rows.add(new WorkingSetRow("summaries (max, sum, acc)", "Qc*Hg*(Dv+2)*4", qc * hg * (dv + 2) * 4));
-        rows.add(new WorkingSetRow("kv block, double-buffered", "2*Kc*(D+Dv)*4", 2 * kc * (d + dv) * 4));
+        long hkv = spec.hkv();
+        rows.add(new WorkingSetRow("kv rows read, current + next", "2*Kc*Hkv*(D+Dv)*4", 2 * kc * hkv * (d + dv) * 4));
+        rows.add(new WorkingSetRow("kv block of one head", "Kc*(D+Dv)*4", kc * (d + dv) * 4));
         rows.add(new WorkingSetRow("kernel scratch (packed K, score tile)", "T*Kc*(D+" + SCORE_TILE_ROWS + ")*4",
                 threads * kc * (d + SCORE_TILE_ROWS) * 4));
         rows.add(new WorkingSetRow("finished output chunk (O, LSE)", "Qc*Hg*(Dv+1)*4", qc * hg * (dv + 1) * 4));

@@ -1,0 +1,69 @@
+package io.longattn.job;
+
+import io.longattn.job.io.UserError;
+import io.longattn.kernels.bench.KernelBench;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** bin/longattn bench kernel: the local kernels against a peak probe run in the same JVM. */
+@Command(name = "bench", description = "Benchmarks (no Spark).", subcommands = BenchCommand.Kernel.class)
+final class BenchCommand implements Runnable {
+    @Override
+    public void run() {
+        throw new UserError("bench", "no benchmark named", "'bench kernel'");
+    }
+
+    @Command(name = "kernel", description = "Time the kernels on one shape beside an FMA peak probe (median of timed repetitions).")
+    static final class Kernel implements Callable<Integer> {
+        @Option(names = "--seq", required = true, paramLabel = "N") int seq;
+        @Option(names = "--kv-seq", paramLabel = "N") Integer kvSeq;
+        @Option(names = "--heads", required = true, paramLabel = "H") int heads;
+        @Option(names = "--kv-heads", paramLabel = "G") Integer kvHeads;
+        @Option(names = "--dim", required = true, paramLabel = "D") int dim;
+        @Option(names = "--v-dim", paramLabel = "DV") Integer vDim;
+        @Option(names = "--causal") boolean causal;
+        @Option(names = "--window", paramLabel = "L,R") String window;
+        @Option(names = "--threads", paramLabel = "T", description = "Kernel threads (default 1).") int threads = 1;
+        @Option(names = "--kernel", paramLabel = "simd|scalar|all", description = "Kernels to time (default simd).") String kernel = "simd";
+        @Option(names = "--reps", paramLabel = "N", description = "Timed repetitions (default 5).") int reps = 5;
+        @Option(names = "--warmup", paramLabel = "N", description = "Warm-up repetitions (default 2).") int warmup = 2;
+        @Option(names = "--json", description = "One JSON object per kernel per line.") boolean json;
+
+        @Override
+        public Integer call() {
+            KernelBench.Options o = new KernelBench.Options();
+            o.seq = seq;
+            o.kvSeq = kvSeq == null ? -1 : kvSeq;
+            o.heads = heads;
+            o.kvHeads = kvHeads == null ? -1 : kvHeads;
+            o.dim = dim;
+            o.vDim = vDim == null ? -1 : vDim;
+            o.causal = causal;
+            int[] w = new RunCommand.Inputs("", "", "", "", null, false, causal, window, null, null, false).windowBounds();
+            o.windowLeft = w[0];
+            o.windowRight = w[1];
+            if (threads < 1) throw new UserError("--threads", threads + " is not positive", "an integer >= 1");
+            if (reps < 1) throw new UserError("--reps", reps + " is not positive", "an integer >= 1");
+            o.threads = threads;
+            o.reps = reps;
+            o.warmup = Math.max(0, warmup);
+            o.kernels = List.of(kernel.split(","));
+            List<KernelBench.Result> results;
+            try {
+                results = KernelBench.run(o);
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--kernel", e.getMessage().replaceFirst(", expected.*", ""), "simd, scalar or all (available: "
+                        + io.longattn.kernels.KernelSelector.available() + ")");
+            }
+            if (json) {
+                for (KernelBench.Result r : results) System.out.println(r.toJson());
+            } else {
+                System.out.print(KernelBench.table(results));
+            }
+            return 0;
+        }
+    }
+}
