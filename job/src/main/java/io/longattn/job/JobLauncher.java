@@ -78,8 +78,11 @@ public final class JobLauncher {
                 }
             }
         }
-        if (spec.mask().unmaskedPairs(0, spec.sq()) == 0) {
-            log.println("longattn: warning: the mask hides every key from every query; the output will be all zeros and LSE -inf");
+        long blind = 0;
+        for (int i = 0; i < spec.sq(); i++) if (spec.mask().rowKeys(i) == 0) blind++;
+        if (blind > 0) {
+            log.println("longattn: warning: " + blind + " of " + spec.sq() + " query rows see no key under this mask;"
+                    + " their output is 0 and their LSE -inf");
         }
         // a plan with one partition checks the memory budget before Spark starts
         long budget = budgetGiven > 0 ? budgetGiven : defaultTaskMemory(conf);
@@ -115,16 +118,18 @@ public final class JobLauncher {
         String strategyReason = "requested";
         int splits = 1;
         if (strategy.equals("auto")) {
-            long limit = Long.parseLong(Settings.BROADCAST_LIMIT.get(conf));
+            // broadcast keeps all of K/V on every executor: only when it is small next to executor memory
+            long limit = Math.min(Long.parseLong(Settings.BROADCAST_LIMIT.get(conf)), executorMemory(conf) / 4);
             if ((long) spec.sq() * spec.hkv() < 4L * partitions && spec.sk() >= 64L * partitions) {
                 strategy = "split-kv";
-                strategyReason = "auto: " + spec.sq() + " queries cannot fill " + partitions + " partitions; keys are split";
+                strategyReason = "auto: " + spec.sq() + " queries x " + spec.hkv() + " kv heads cannot fill " + partitions
+                        + " partitions; key ranges become units";
             } else if (kvBytes <= limit) {
                 strategy = "broadcast";
-                strategyReason = "auto: K+V is " + kvBytes + " bytes <= broadcast limit " + limit;
+                strategyReason = "auto: K+V is " + kvBytes + " bytes <= " + limit + " (broadcast limit, at most executor memory / 4)";
             } else {
                 strategy = "stream";
-                strategyReason = "auto: K+V is " + kvBytes + " bytes > broadcast limit " + limit;
+                strategyReason = "auto: K+V is " + kvBytes + " bytes > " + limit + " (broadcast limit, at most executor memory / 4)";
             }
         }
         if (strategy.equals("split-kv")) {
@@ -303,6 +308,13 @@ public final class JobLauncher {
         else if (t.endsWith("g")) mult = 1L << 30;
         if (mult > 1) t = t.substring(0, t.length() - 1);
         return Math.multiplyExact(Long.parseLong(t.trim()), mult);
+    }
+
+    /** An executor's heap: in local mode the driver's. */
+    static long executorMemory(Map<String, String> conf) {
+        String master = conf.getOrDefault("spark.master", "local[*]");
+        if (master.startsWith("local")) return Runtime.getRuntime().maxMemory();
+        return parseBytes(conf.getOrDefault("spark.executor.memory", "1g"));
     }
 
     /** Executor memory / executor cores; in local mode the driver heap / local threads. */

@@ -32,6 +32,8 @@ final class Report {
                 .put("plan", planJson).put("partitions", r.partitions())
                 .put("wall_seconds", s.seconds()).put("flops", s.flops()).put("gflops", s.gflops())
                 .put("max_partition_cost", s.maxPartitionCost()).put("mean_partition_cost", s.meanPartitionCost())
+                .put("task_seconds_max", java.util.Arrays.stream(s.taskSeconds()).max().orElse(Double.NaN))
+                .put("task_seconds_mean", java.util.Arrays.stream(s.taskSeconds()).average().orElse(Double.NaN))
                 .put("task_seconds", s.taskSeconds());
     }
 

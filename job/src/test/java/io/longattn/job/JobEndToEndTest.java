@@ -98,6 +98,20 @@ class JobEndToEndTest {
         }
     }
 
+    @Test
+    void rowsThatSeeNoKeyAreAnnouncedAndGiveZeros() {
+        // Sq = 40 > Sk = 10, causal, bottom-right aligned: query i sees keys j <= i - 30, so rows 0..29 see none.
+        // (With bounds >= -1 the last row always sees key Sk - 1, so a mask can never hide every key of every row.)
+        String[] qkv = TestData.write(dir, ".npy", 40, 10, 1, 1, 8, 8, 19);
+        String out = dir.resolve("o.npy").toString(), lse = dir.resolve("lse.npy").toString();
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(log, true);
+        RunCommand.Inputs in = new RunCommand.Inputs(qkv[0], qkv[1], qkv[2], out, lse, false, true, null, null, null, false);
+        JobSummary s = JobLauncher.execute(JobLauncher.prepare(in, options(), ps), jsc, ps);
+        assertTrue(log.toString().contains("warning: 30 of 40 query rows see no key"), log.toString());
+        assertMatchesReference(s.request().spec(), qkv, out, lse);
+    }
+
     static float[] readLse(String path) {
         TensorHeader h = TensorFiles.inspect(path, "lse");
         float[] all = new float[h.seq() * h.heads()];
@@ -110,13 +124,21 @@ class JobEndToEndTest {
     }
 
     @Test
-    void causalMhaOverNpyMatchesReference() {
+    void causalMhaOverNpyMatchesReference() throws Exception {
         String[] qkv = TestData.write(dir, ".npy", 300, 300, 2, 2, 32, 32, 11);
         String out = dir.resolve("o.npy").toString(), lse = dir.resolve("lse.npy").toString();
-        JobSummary s = run(qkv, out, lse, true, null, null, null, options("spark.longattn.qChunk", "64", "spark.longattn.kvChunk", "48",
-                "spark.longattn.partitions", "3"));
+        JobOptions opt = options("spark.longattn.qChunk", "64", "spark.longattn.kvChunk", "48", "spark.longattn.partitions", "3");
+        opt.report = dir.resolve("report.json").toString();
+        JobSummary s = run(qkv, out, lse, true, null, null, null, opt);
         assertEquals(3, s.request().partitions());
         assertMatchesReference(s.request().spec(), qkv, out, lse);
+        String report = Files.readString(Path.of(opt.report));
+        for (String key : List.of("\"shape\"", "\"strategy\": \"broadcast\"", "\"strategy_reason\"", "\"kernel_reason\"",
+                "\"q_chunk\": 64", "\"kv_chunk\": 48", "\"partitions\": 3", "\"wall_seconds\"", "\"gflops\"",
+                "\"task_seconds_max\"", "\"task_working_set_bytes\"")) {
+            assertTrue(report.contains(key), key + " in " + report);
+        }
+        assertEquals(3, report.split("\"task_seconds\": \\[")[1].split("]")[0].split(",").length, "one time per compute task");
     }
 
     @Test
