@@ -246,7 +246,11 @@ public final class JobLauncher {
     /** Settings: spark-defaults and --conf (SparkConf loads spark.* system properties), then flags on top. */
     static Map<String, String> settings(JobOptions opt) {
         Map<String, String> conf = new HashMap<>();
-        for (var e : new SparkConf().getAll()) conf.put(e._1(), e._2());
+        // what SparkConf would load (spark-submit passes spark-defaults and --conf as system properties),
+        // read without touching Spark so that a user mistake costs no Spark start-up and no Spark log line
+        for (String key : System.getProperties().stringPropertyNames()) {
+            if (key.startsWith("spark.")) conf.put(key, System.getProperty(key));
+        }
         for (String kv : opt.conf) {
             int eq = kv.indexOf('=');
             if (eq <= 0) throw new UserError("--conf", "'" + kv + "' is not KEY=VALUE", "KEY=VALUE such as spark.longattn.kernel=scalar");
