@@ -52,7 +52,8 @@ public final class AttentionJob {
         };
 
         LongAccumulator unitsDone = jsc.sc().longAccumulator("longattn.unitsDone");
-        UnitProgress listener = new UnitProgress(unitsDone, COMPUTE_STAGE);
+        LongAccumulator pairsDone = jsc.sc().longAccumulator("longattn.pairsDone");
+        UnitProgress listener = new UnitProgress(unitsDone, pairsDone, COMPUTE_STAGE);
         jsc.sc().addSparkListener(listener);
         List<Tuple2<Integer, UnitOfWork>> keyed = new ArrayList<>(units.size());
         for (UnitOfWork u : units) keyed.add(new Tuple2<>(u.index, u));
@@ -61,7 +62,7 @@ public final class AttentionJob {
         // the stage that runs the units carries this name, so progress can find it
         jsc.setCallSite(COMPUTE_STAGE);
         JavaPairRDD<Integer, UnitResult> results = placed
-                .mapPartitionsToPair(new UnitTask(plan, r.q(), kv, r.kernel(), r.failFirstAttempt(), r.failAtUnit(), unitsDone));
+                .mapPartitionsToPair(new UnitTask(plan, r.q(), kv, r.kernel(), r.failFirstAttempt(), r.failAtUnit(), unitsDone, pairsDone));
         jsc.clearCallSite();
 
         long chunkBytes = (long) plan.queryChunk() * spec.hq() * (spec.dv() + 1) * 4L;
@@ -73,7 +74,7 @@ public final class AttentionJob {
                     spec.dv(), spec.groupSize()), true);
         }
 
-        try (Progress progress = new Progress(listener, units.size(), spec.flops(), r.progressSeconds(), log)) {
+        try (Progress progress = new Progress(listener, units.size(), (long) (spec.flops() / (2.0 * (spec.d() + spec.dv()))), spec.flops(), r.progressSeconds(), log)) {
             writeInOrder(r, plan, results.toLocalIterator());
         } finally {
             jsc.sc().removeSparkListener(listener);

@@ -10,7 +10,7 @@ final class Progress implements AutoCloseable {
     private final Thread thread;
     private volatile boolean stop;
 
-    Progress(UnitProgress units, int totalUnits, double totalFlops, int seconds, PrintStream out) {
+    Progress(UnitProgress units, int totalUnits, long totalPairs, double totalFlops, int seconds, PrintStream out) {
         long start = System.nanoTime();
         thread = new Thread(() -> {
             long last = -1;
@@ -25,10 +25,12 @@ final class Progress implements AutoCloseable {
                 if (done == last && done == totalUnits) continue;
                 last = done;
                 double elapsed = (System.nanoTime() - start) / 1e9;
-                double frac = (double) done / totalUnits;
+                // units differ in cost (causal, windows): the fraction of work is the fraction of pairs
+                double frac = Math.min(1.0, (double) units.pairsDone() / Math.max(1, totalPairs));
                 String rate = done == 0 ? "" : String.format(", %.1f GFLOP/s so far", frac * totalFlops / elapsed / 1e9);
                 String eta = frac > 0 && frac < 1 ? String.format(", ~%.0f s left", elapsed * (1 - frac) / frac) : "";
-                out.printf("longattn: progress %d/%d units (%.0f%%) after %.0f s%s%s%n", done, totalUnits, 100 * frac, elapsed, rate, eta);
+                out.printf("longattn: progress %d/%d units, %.0f%% of the work, after %.0f s%s%s%n", done, totalUnits, 100 * frac,
+                        elapsed, rate, eta);
             }
         }, "longattn-progress");
         thread.setDaemon(true);

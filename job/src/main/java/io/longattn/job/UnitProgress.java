@@ -19,20 +19,30 @@ import java.util.concurrent.ConcurrentHashMap;
  * report final values. Failed attempts are not counted. Also records the compute tasks' durations.
  */
 final class UnitProgress extends SparkListener {
-    private final long accumulatorId;
+    private final long unitsId;
+    private final long pairsId;
     private final String stageName;
-    private final Map<Long, Long> running = new ConcurrentHashMap<>();
+    private final Map<Long, long[]> running = new ConcurrentHashMap<>();
     private final List<Double> taskSeconds = new ArrayList<>();
-    private volatile long finished;
+    private volatile long finishedUnits;
+    private volatile long finishedPairs;
 
-    UnitProgress(LongAccumulator unitsDone, String stageName) {
-        this.accumulatorId = unitsDone.id();
+    UnitProgress(LongAccumulator unitsDone, LongAccumulator pairsDone, String stageName) {
+        this.unitsId = unitsDone.id();
+        this.pairsId = pairsDone.id();
         this.stageName = stageName;
     }
 
     long unitsDone() {
-        long sum = finished;
-        for (long v : running.values()) sum += v;
+        long sum = finishedUnits;
+        for (long[] v : running.values()) sum += v[0];
+        return sum;
+    }
+
+    /** Unmasked (query, key) pairs of the units done, times their heads: the work done, not the count. */
+    long pairsDone() {
+        long sum = finishedPairs;
+        for (long[] v : running.values()) sum += v[1];
         return sum;
     }
 
@@ -44,8 +54,8 @@ final class UnitProgress extends SparkListener {
     public void onExecutorMetricsUpdate(SparkListenerExecutorMetricsUpdate update) {
         for (Tuple4<Object, Object, Object, scala.collection.immutable.Seq<AccumulableInfo>> t
                 : CollectionConverters.asJava(update.accumUpdates())) {
-            Long value = valueOf(t._4());
-            if (value != null) running.put((Long) t._1(), value);
+            Long units = valueOf(t._4(), unitsId), pairs = valueOf(t._4(), pairsId);
+            if (units != null) running.put((Long) t._1(), new long[]{units, pairs == null ? 0 : pairs});
         }
     }
 
@@ -54,18 +64,20 @@ final class UnitProgress extends SparkListener {
         long taskId = end.taskInfo().taskId();
         running.remove(taskId);
         if (!end.taskInfo().successful()) return;
-        Long value = valueOf(end.taskInfo().accumulables());
-        if (value != null) {
+        Long units = valueOf(end.taskInfo().accumulables(), unitsId);
+        Long pairs = valueOf(end.taskInfo().accumulables(), pairsId);
+        if (units != null) {
             synchronized (this) {
-                finished += value;
+                finishedUnits += units;
+                finishedPairs += pairs == null ? 0 : pairs;
                 taskSeconds.add(end.taskInfo().duration() / 1000.0);
             }
         }
     }
 
-    private Long valueOf(scala.collection.Seq<AccumulableInfo> infos) {
+    private static Long valueOf(scala.collection.Seq<AccumulableInfo> infos, long id) {
         for (AccumulableInfo a : CollectionConverters.asJava(infos)) {
-            if (a.id() == accumulatorId && a.update().isDefined()) {
+            if (a.id() == id && a.update().isDefined()) {
                 Object v = a.update().get();
                 if (v instanceof Long l) return l;
                 if (v instanceof Number n) return n.longValue();

@@ -10,6 +10,7 @@ import io.longattn.kernels.KernelSelector;
 import io.longattn.kernels.SoftmaxState;
 import io.longattn.kernels.UnitRunner;
 import io.longattn.partitioner.ChunkPlan;
+import io.longattn.partitioner.CostModel;
 import io.longattn.partitioner.UnitOfWork;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.PairFlatMapFunction;
@@ -42,10 +43,12 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
     private final boolean failFirstAttempt;
     private final int failAtUnit;
     private final LongAccumulator unitsDone;
+    private final LongAccumulator pairsDone;
 
     public UnitTask(ChunkPlan plan, TensorHeader q, KvStrategy kv, String kernelName,
-                    boolean failFirstAttempt, int failAtUnit, LongAccumulator unitsDone) {
+                    boolean failFirstAttempt, int failAtUnit, LongAccumulator unitsDone, LongAccumulator pairsDone) {
         this.unitsDone = unitsDone;
+        this.pairsDone = pairsDone;
         this.plan = plan;
         this.q = q;
         this.kv = kv;
@@ -66,6 +69,7 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
     private final class Runner implements Iterator<Tuple2<Integer, UnitResult>> {
         private final List<UnitOfWork> units;
         private final AttentionSpec spec = plan.spec();
+        private final CostModel costModel = new CostModel(spec);
         private final UnitRunner runner;
         private final TensorReader qReader;
         private final KvStrategy.Opened source;
@@ -109,6 +113,7 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
             next++;
             Tuple2<Integer, UnitResult> result = new Tuple2<>(u.index, compute(u));
             unitsDone.add(1);
+            pairsDone.add(costModel.pairs(u.q0, u.tokens, u.kvFrom, u.kvTo) * spec.groupSize());
             return result;
         }
 

@@ -21,6 +21,8 @@ public final class ChunkPlan implements Serializable {
     public static final int MIN_KV_CHUNK = 64;
     /** Larger chunks than this are refused: a chunk buffer must stay a small part of a task's heap. */
     public static final int MAX_CHUNK = 1 << 20;
+    /** kv blocks per read of the stream strategy (two such spans are held: in use and read ahead). */
+    public static final int READ_SPAN_BLOCKS = 8;
     /** Query rows of a score tile in the SIMD kernel (for the working-set table). */
     public static final int SCORE_TILE_ROWS = 8;
 
@@ -191,7 +193,8 @@ public final class ChunkPlan implements Serializable {
         rows.add(new WorkingSetRow("query chunk (scaled)", "Qc*Hg*D*4", qc * hg * d * 4));
         rows.add(new WorkingSetRow("summaries (max, sum, acc)", "Qc*Hg*(Dv+2)*4", qc * hg * (dv + 2) * 4));
         long hkv = spec.hkv();
-        rows.add(new WorkingSetRow("kv rows read, current + next", "2*Kc*Hkv*(D+Dv)*4", 2 * kc * hkv * (d + dv) * 4));
+        rows.add(new WorkingSetRow("kv rows read, current + next span", "2*" + READ_SPAN_BLOCKS + "*Kc*Hkv*(D+Dv)*4",
+                2L * READ_SPAN_BLOCKS * kc * hkv * (d + dv) * 4));
         rows.add(new WorkingSetRow("kv block of one head", "Kc*(D+Dv)*4", kc * (d + dv) * 4));
         rows.add(new WorkingSetRow("kernel scratch (packed K, score tile)", "T*Kc*(D+" + SCORE_TILE_ROWS + ")*4",
                 threads * kc * (d + SCORE_TILE_ROWS) * 4));

@@ -14,11 +14,15 @@ import java.util.concurrent.Future;
 
 /**
  * Each unit reads the kv blocks its mask allows straight from the input files (local, HDFS, S3A: any
- * path the executors see), so a task holds two kv blocks (the one computed and the next, read ahead by
- * a reader thread) and never all of K/V. Memory O(Kc * Hkv * (D + Dv)) per task.
+ * path the executors see), so a task never holds all of K/V. Reads come in spans of
+ * {@link #SPAN_BLOCKS} kv blocks (a few MiB: few system calls, few hand-offs), and the span after the
+ * one in use is read ahead by a reader thread while the kernel works. Memory per task: two spans,
+ * 2 * SPAN_BLOCKS * Kc * Hkv * (D + Dv) floats, whatever Sk is.
  */
 public final class StreamKv implements KvStrategy {
     private static final long serialVersionUID = 1L;
+    /** kv blocks per read. */
+    public static final int SPAN_BLOCKS = io.longattn.partitioner.ChunkPlan.READ_SPAN_BLOCKS;
     private final TensorHeader k;
     private final TensorHeader v;
 
@@ -62,20 +66,22 @@ public final class StreamKv implements KvStrategy {
 
         @Override
         public void load(int group, int k0, int length, KvBlock dst) {
-            if (current.k0 != k0 || current.length != length) {
+            if (!(current.k0 <= k0 && k0 + length <= current.k0 + current.length)) {
+                int span = SPAN_BLOCKS * dst.capacity;
                 Rows next;
-                if (ahead != null && aheadK0 == k0 && aheadLength == length) {
+                if (ahead != null && aheadK0 <= k0 && k0 + length <= aheadK0 + aheadLength) {
                     next = await(ahead);
                 } else {
                     if (ahead != null) spare = await(ahead); // a read-ahead we do not need: its buffer is free again
-                    next = await(io.submit(() -> read(spare, k0, length)));
+                    int spanLength = Math.min(span, sk - k0);
+                    next = await(io.submit(() -> read(spare, k0, spanLength)));
                 }
                 ahead = null;
                 spare = current;
                 current = next;
-                int nextK0 = k0 + length;
+                int nextK0 = current.k0 + current.length;
                 if (nextK0 < sk) {
-                    int nextLength = Math.min(dst.capacity, sk - nextK0);
+                    int nextLength = Math.min(span, sk - nextK0);
                     Rows buffer = spare;
                     aheadK0 = nextK0;
                     aheadLength = nextLength;
@@ -83,7 +89,7 @@ public final class StreamKv implements KvStrategy {
                     spare = null;
                 }
             }
-            dst.load(k0, length, current.k, current.v, k0, hkv, group);
+            dst.load(k0, length, current.k, current.v, current.k0, hkv, group);
         }
 
         private Rows read(Rows into, int k0, int length) throws IOException {
