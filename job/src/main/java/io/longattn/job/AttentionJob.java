@@ -7,6 +7,7 @@ import io.longattn.job.strategy.BroadcastKv;
 import io.longattn.job.strategy.KvStrategy;
 import io.longattn.job.strategy.StreamKv;
 import io.longattn.kernels.AttentionSpec;
+import io.longattn.kernels.LocalAttention;
 import io.longattn.partitioner.Assignment;
 import io.longattn.partitioner.ChunkPlan;
 import io.longattn.partitioner.OutputPartitioner;
@@ -87,7 +88,7 @@ public final class AttentionJob {
     /** Streams results (sorted by chunk, then group) into the output files, one query chunk at a time. */
     static void writeInOrder(JobRequest r, ChunkPlan plan, Iterator<Tuple2<Integer, UnitResult>> results) {
         AttentionSpec spec = r.spec();
-        int hq = spec.hq(), hg = spec.groupSize(), dv = spec.dv(), groups = spec.hkv();
+        int hq = spec.hq(), dv = spec.dv(), groups = spec.hkv();
         float[] rows = new float[plan.queryChunk() * hq * dv];
         float[] lseRows = new float[plan.queryChunk() * hq];
         try (TensorWriter o = TensorFiles.create(r.out(), "o", spec.sq(), hq, dv, DType.FLOAT32, r.overwrite());
@@ -104,10 +105,7 @@ public final class AttentionJob {
                                 + " arrived where chunk " + c + " group " + g + " was expected");
                     }
                     tokens = u.tokens;
-                    for (int t = 0; t < tokens; t++) {
-                        System.arraycopy(u.o, t * hg * dv, rows, (t * hq + g * hg) * dv, hg * dv);
-                        System.arraycopy(u.lse, t * hg, lseRows, t * hq + g * hg, hg);
-                    }
+                    LocalAttention.scatter(spec, g, 0, tokens, u.o, u.lse, rows, lseRows);
                 }
                 o.append(rows, 0, tokens);
                 if (lse != null) lse.append(lseRows, 0, tokens);

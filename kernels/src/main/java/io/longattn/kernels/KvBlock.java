@@ -41,6 +41,12 @@ public final class KvBlock {
     /** Fills the block from token-major sources [tokens][heads][d] and [tokens][heads][dv] for one head. */
     public void load(int k0, int length, float[] kSrc, float[] vSrc, int srcToken0, int heads, int head) {
         set(k0, length);
+        if (heads == 1) { // one kv head: the rows are contiguous in the source too
+            int tok = k0 - srcToken0;
+            System.arraycopy(kSrc, tok * d, k, 0, length * d);
+            System.arraycopy(vSrc, tok * dv, v, 0, length * dv);
+            return;
+        }
         for (int t = 0; t < length; t++) {
             int tok = k0 - srcToken0 + t;
             System.arraycopy(kSrc, (tok * heads + head) * d, k, t * d, d);

@@ -14,14 +14,17 @@ import java.util.concurrent.locks.LockSupport;
  * jdk.incubator.vector kernel, register-blocked as FlashAttention-2 on a CPU.
  *
  * <p>Per kv block: K is packed once into panels of {@code W = 2} vector widths of keys,
- * {@code kp[panel][c][W]} (key index contiguous), shared by every query row of the chunk. The block is
- * then walked in sub-blocks of {@link #SUB} keys (packed K and V of a sub-block stay in L1/L2
- * while every row tile of the chunk passes over them); for each tile of {@link #R} query rows:
+ * {@code kp[panel][c][W]} (key index contiguous), and V's full W-column groups into
+ * {@code vp[group][key][W]}, both shared by every query row of the chunk; each thread packs its rows'
+ * queries as {@code [tile][c][R]}. The block is then walked in sub-blocks of {@link #SUB} keys (packed
+ * K and V of a sub-block stay in L2 while every row tile passes over them); for each tile of
+ * {@link #R} query rows:
  * <ol>
  * <li>scores: a 4 x 2-vector micro-kernel (8 accumulators, 2 key loads and 4 broadcasts of q per
- * step over d) writes R x W scores per panel into a per-thread scratch row;</li>
+ * step over d, all indices affine in the loop variable so C2 drops the range checks) writes R x W
+ * scores per panel into a per-thread scratch tile;</li>
  * <li>online softmax per row: block max, rescale factor alpha = 2^(m - m') (skipped when the max
- * did not change), p = exp((s - m') ln 2), row sum;</li>
+ * did not change), p = 2^(s - m') by {@link #exp2}, row sum;</li>
  * <li>P V: a 4 rows x 2-vector micro-kernel over dv, accumulators loaded from the summary once per
  * sub-block (times alpha when the max moved), one pass over the sub-block's keys, stored back.</li>
  * </ol>
@@ -30,17 +33,21 @@ import java.util.concurrent.locks.LockSupport;
  * the tile's union of allowed keys, and set masked scores to -inf (a row left with no key in the
  * sub-block gets p = 0 and leaves its summary untouched, so no NaN can appear).
  *
- * <p>exp: {@code lanewise(VectorOperators.EXP)}. On this machine's JDK 17 it is intrinsified to SVML
- * and costs ~0.2 ns/float; an exp2 polynomial with float/int conversions measured ~13x slower on
- * JDK 17 (the conversions are not intrinsified there; see {@code ExpProbe} in the tests and
- * DESIGN.md section 8), so EXP it is on both JDK 17 and 25.
+ * <p>exp: measured both ways here (2-core Zen 3 VM, AVX2). In isolation, over a 512-float row:
+ * {@code lanewise(VectorOperators.EXP)} (SVML stub call) ~0.65 ns/float on JDK 17 and 25; the exp2
+ * polynomial below (rounding by a magic-number add, no float/int conversion) ~0.5 ns/float on both;
+ * the same polynomial with {@code convert(F2I)} ~10-20 ns/float on JDK 17 (conversion not
+ * intrinsified; ~0.5 on JDK 25). Inside this kernel (Sq = Sk = 4096, D = 64, the two run
+ * alternately in one JVM, median of 11 pairs) the polynomial was 1.07x faster on JDK 17 and 1.11x on
+ * JDK 25, so the kernel uses {@link #exp2}. It also needs no ln 2 multiply: scores are in log2 units.
  *
  * <p>Vectors live only in local variables of the micro-kernels: a FloatVector kept in a field or
  * array boxes and runs ~10x slower. The hot loops allocate nothing.
  *
  * <p>Threads: with {@code threads > 1} the kernel owns {@code threads - 1} daemon workers; each call
- * splits K packing by panels and the query rows by tiles between the caller and the workers (spin,
- * then park, handshakes; no executor). Close the kernel to stop the workers.
+ * splits the K/V packing by panels between the caller and the workers, meets at a spin barrier, then
+ * hands out groups of 8 row tiles from an atomic counter (spin, then park, handshakes; no executor).
+ * Close the kernel to stop the workers.
  */
 public final class SimdKernel implements AttentionKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -49,11 +56,24 @@ public final class SimdKernel implements AttentionKernel {
     private static final int W = 2 * L;
     /** Query rows per register tile. */
     private static final int R = 4;
-    /** Keys per sub-block (a multiple of W; a constant, so score rows are a fixed displacement apart). */
-    static final int SUB = 128;
+    /**
+     * Keys per sub-block: a multiple of W, and a constant so the rows of the score tile are a fixed
+     * displacement apart in the micro-kernels. Measured here (Sq = Sk = 8192, D = 64, kv blocks of
+     * 512): ratio to peak ~0.65 with 64, ~0.73 with 128, ~0.78 with 256, no better with 512; the
+     * per-(tile, sub-block) costs (accumulator load/store, row reductions) outweigh L1 residency.
+     */
+    static final int SUB = 256;
     private static final float LN2 = (float) AttentionSpec.LN_2;
     private static final int SPIN = 1 << 14;
     private static final int PAD = 32;
+    /**
+     * Rows per work item: 8 tiles (fewer with threads, to have ~8 items per thread). Each item walks the
+     * whole kv block, sub-block by sub-block, so a sub-block's packed K and V are reused from L2 by the
+     * item's tiles; items go to threads dynamically. Tiles
+     * always start at multiples of R from row 0, and each row sees the sub-blocks in the same order,
+     * so the result's bits do not depend on the thread count.
+     */
+    private static final int GROUP_ROWS = 8 * R;
 
     private final AttentionSpec spec;
     private final MaskGeometry mask;
@@ -74,10 +94,13 @@ public final class SimdKernel implements AttentionKernel {
     private QueryChunk curQ;
     private KvBlock curKv;
     private SoftmaxState curState;
+    private int curGroupRows;
     private volatile long epoch;
     private volatile boolean closed;
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicLong packed = new AtomicLong();
+    /** Next row group of the call to hand out (threads take groups as they finish: no straggler waits). */
+    private final AtomicInteger nextGroup = new AtomicInteger();
     private volatile Throwable failure;
 
     public SimdKernel(AttentionSpec spec) {
@@ -145,17 +168,23 @@ public final class SimdKernel implements AttentionKernel {
             kp = new float[cap * d];
             vp = new float[cap * (dv / W) * W];
         }
-        if (threads == 1 || q.rows() <= R) {
+        if (closed) throw new IllegalStateException("kernel is closed");
+        final int rows = q.rows();
+        if (threads == 1 || rows <= GROUP_ROWS) {
             pack(kv, 0, panels);
-            parts[0].compute(q, kv, state, 0, q.rows());
+            for (int r = 0; r < rows; r += GROUP_ROWS) {
+                parts[0].compute(q, kv, state, r, Math.min(rows, r + GROUP_ROWS));
+            }
             return;
         }
-        if (closed) throw new IllegalStateException("kernel is closed");
         curQ = q;
         curKv = kv;
         curState = state;
         failure = null;
         pending.set(threads - 1);
+        nextGroup.set(0);
+        // at least ~8 items per thread, so the last item leaves the others idle for a short while only
+        curGroupRows = R * Math.max(1, Math.min(GROUP_ROWS / R, (rows + R - 1) / R / (8 * threads)));
         epoch = epoch + 1; // publishes the fields above
         for (Worker w : workers) LockSupport.unpark(w);
         try {
@@ -175,7 +204,7 @@ public final class SimdKernel implements AttentionKernel {
         }
     }
 
-    /** One thread's share of a call: a slice of the K panels, then a slice of the query rows. */
+    /** One thread's share of a call: a slice of the K/V panels, the barrier, then row groups as they come. */
     private void runPart(Part part, long call) {
         QueryChunk q = curQ;
         KvBlock kv = curKv;
@@ -193,10 +222,11 @@ public final class SimdKernel implements AttentionKernel {
             if (++spins < SPIN) Thread.onSpinWait();
             else Thread.yield();
         }
-        int tiles = (q.rows() + R - 1) / R;
-        int r0 = Math.min(q.rows(), tiles * t / threads * R);
-        int r1 = Math.min(q.rows(), tiles * (t + 1) / threads * R);
-        part.compute(q, kv, curState, r0, r1);
+        SoftmaxState state = curState;
+        int rows = q.rows(), gr = curGroupRows;
+        for (int g = nextGroup.getAndIncrement(); g * gr < rows; g = nextGroup.getAndIncrement()) {
+            part.compute(q, kv, state, g * gr, Math.min(rows, (g + 1) * gr));
+        }
     }
 
     /**
@@ -235,6 +265,12 @@ public final class SimdKernel implements AttentionKernel {
                 }
             }
         }
+    }
+
+    /** Whether any worker thread of this kernel is still alive (for tests). */
+    boolean workersAlive() {
+        for (Worker w : workers) if (w.isAlive()) return true;
+        return false;
     }
 
     @Override
@@ -285,13 +321,14 @@ public final class SimdKernel implements AttentionKernel {
     /** Per-thread scratch and the tile loop. */
     private final class Part {
         final int index;
-        // Scratch arrays of different threads' parts are allocated one after the other: PAD floats on
-        // either side keep them off each other's cache lines (false sharing).
+        // The parts' scratch arrays are allocated one after the other: PAD unused slots at the end of
+        // each keep the next array (maybe another thread's) off its cache lines (false sharing).
         /** Scores, then probabilities, of one row tile: [R][SUB]. */
         final float[] sc = new float[R * SUB + PAD];
         final int[] lo = new int[R + PAD];
         final int[] hi = new int[R + PAD];
         final float[] alpha = new float[R + PAD];
+        final float[] lanes = new float[L + PAD];
         /** This part's full row tiles of the query chunk, packed [tile][c][R]. */
         float[] qp = new float[0];
 
@@ -299,7 +336,7 @@ public final class SimdKernel implements AttentionKernel {
             this.index = index;
         }
 
-        /** Rows [r0, r1) of the chunk against the whole block. */
+        /** Rows [r0, r1) of the chunk (r0 a multiple of R) against the whole block. */
         void compute(QueryChunk q, KvBlock kv, SoftmaxState state, int r0, int r1) {
             if (r0 >= r1) return;
             final int n = kv.length();
@@ -465,7 +502,12 @@ public final class SimdKernel implements AttentionKernel {
                     p.intoArray(s, so + j);
                 }
             }
-            state.sum[row] = state.sum[row] * alpha + sum.reduceLanes(VectorOperators.ADD);
+            // lanes added in a fixed order: reduceLanes(ADD) sums in a different order when intrinsified
+            // (C2) than in its Java fallback (interpreter, C1), so its bits would depend on JIT timing
+            sum.intoArray(lanes, 0);
+            float rs = 0f;
+            for (int i = 0; i < L; i++) rs += lanes[i];
+            state.sum[row] = state.sum[row] * alpha + rs;
             state.max[row] = mNew;
             return alpha;
         }

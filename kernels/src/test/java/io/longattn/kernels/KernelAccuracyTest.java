@@ -39,7 +39,8 @@ class KernelAccuracyTest {
         return List.of(
                 new Kernel("scalar", ScalarKernel::new),
                 new Kernel("simd", SimdKernel::new),
-                new Kernel("simd-2threads", s -> new SimdKernel(s, 2)));
+                new Kernel("simd-2threads", s -> new SimdKernel(s, 2)),
+                new Kernel("simd-svml-exp", s -> new SimdKernel(s, 1, true)));
     }
 
     static AttentionSpec spec(int sq, int sk, int hq, int hkv, int d, int dv) {
@@ -86,6 +87,9 @@ class KernelAccuracyTest {
         c.add(new Case("single query causal", spec(1, 300, 1, 1, 64, 64).withCausal(true), 1, 37, 1));
         c.add(new Case("single key", spec(9, 1, 1, 1, 32, 32), 4, 4, 1));
         c.add(new Case("big chunks", spec(200, 260, 2, 1, 64, 64).withCausal(true), 64, 128, 1));
+        // kv blocks longer than the SIMD kernel's 256-key sub-block (several sub-blocks per block)
+        c.add(new Case("multi sub-block causal", spec(130, 700, 2, 1, 64, 64).withCausal(true), 64, 600, 1));
+        c.add(new Case("multi sub-block window", spec(90, 1100, 1, 1, 96, 40).withWindow(500, 20), 45, 520, 1));
         // logits of magnitude ~1e3 (scale 1, |q|,|k| ~ 6: q.k ~ 36 sqrt(d) ~ 300..3000)
         c.add(new Case("logits 1e3 d64", spec(40, 60, 2, 1, 64, 64).withScale(1), 8, 16, 6));
         c.add(new Case("logits 1e3 d128 causal", spec(50, 50, 1, 1, 128, 128).withScale(1).withCausal(true), 8, 16, 5));

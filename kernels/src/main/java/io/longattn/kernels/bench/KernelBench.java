@@ -19,7 +19,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * The kernel benchmark engine behind {@code longattn bench kernel} (DESIGN.md section 7).
  *
  * <p>{@link #run(Options)} first measures the peak of this JVM with a register-blocked FMA probe
- * ({@link PeakProbe}) on the same number of threads, then for each kernel: builds random Q/K/V for the
+ * ({@link PeakProbe}: 5 probes of 0.2 s on the same number of threads; with
+ * {@link Options#interleavePeak}, the default, one more 0.1 s probe after each timed repetition, and
+ * the kernel's peak is the median of all its probes), then for each kernel: builds random Q/K/V for the
  * shape, runs the whole attention through the unit path ({@link UnitRunner}: query chunks of
  * {@code qChunk} tokens x kv groups, kv blocks of {@code kvChunk} keys, fully masked blocks skipped),
  * {@code warmup} untimed repetitions, {@code reps} timed ones, and reports the median.
@@ -27,9 +29,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * ratio = GFLOP/s / peak GFLOP/s.
  *
  * <p>Threads: {@code simd} gets {@code threads} through its own worker threads
- * ({@code new SimdKernel(spec, threads)}: every kv block is split between them by query-row tiles).
- * A kernel without threads of its own ({@code scalar}) runs {@code threads} parallel units instead
- * (each thread its own kernel and runner over an interleaved share of the query chunks).
+ * ({@code new SimdKernel(spec, threads)}: every kv block is split between them by query-row tiles),
+ * or with {@link Options#parallelUnits} as parallel units. A kernel without threads of its own
+ * ({@code scalar}) always runs {@code threads} parallel units (each thread its own kernel and runner
+ * over an interleaved share of the query chunks).
  *
  * <p>Slow kernels: before timing, one query chunk is timed and the cost of a full repetition
  * estimated. When that exceeds {@code maxRepSeconds} (default 20 s; the scalar kernel at 16384^2 runs
@@ -61,13 +64,29 @@ public final class KernelBench {
         public List<String> kernels = List.of("simd");
         public int warmup = 2;
         public int reps = 5;
-        public int qChunk = 256;
-        public int kvChunk = 512;
+        /**
+         * Query chunk tokens and kv block keys. Defaults 512 and 2048: with simd's own threads every kv
+         * block costs two handshakes and a serial block load in the caller; at 16384^2, D = 64, 2 threads
+         * went from ~1.3x to ~2x one thread going from 256/512 to 512/2048 (1 thread: no change).
+         */
+        public int qChunk = 512;
+        public int kvChunk = 2048;
         /** Budget for one timed repetition; above it the kernel is timed on a sample of query chunks. */
         public double maxRepSeconds = 20;
         public long seed = 42;
         /** Skip the peak probe (peak and ratio are then NaN). */
         public boolean skipPeak = false;
+        /**
+         * Also probe the peak (~0.1 s) after every timed repetition and report the median of all probes
+         * of this kernel's run: on a shared machine the FMA throughput drifts, and a peak taken only
+         * minutes before can be off by 30%.
+         */
+        public boolean interleavePeak = true;
+        /**
+         * With threads > 1, run simd as {@code threads} parallel units (one single-threaded kernel per
+         * thread, query chunks dealt round-robin) instead of one kernel with its own threads.
+         */
+        public boolean parallelUnits = false;
 
         public int kvSeqOrSeq() {
             return kvSeq > 0 ? kvSeq : seq;
@@ -126,7 +145,7 @@ public final class KernelBench {
     public static List<Result> run(Options o) {
         AttentionSpec spec = o.spec();
         List<String> names = o.kernelNames();
-        double peak = o.skipPeak ? Double.NaN : PeakProbe.gflops(o.threads);
+        double[] peak = o.skipPeak ? null : PeakProbe.samples(o.threads, 5, 0.2);
         Inputs in = Inputs.random(spec, o.seed);
         List<Result> results = new ArrayList<>();
         for (String name : names) {
@@ -169,17 +188,17 @@ public final class KernelBench {
         }
     }
 
-    private static Result runKernel(Options o, AttentionSpec spec, String name, Inputs in, double peak) {
+    private static Result runKernel(Options o, AttentionSpec spec, String name, Inputs in, double[] firstPeak) {
         int threads = o.threads;
         int chunks = (spec.sq() + o.qChunk - 1) / o.qChunk;
-        try (Work work = new Work(spec, name, threads, o.qChunk, o.kvChunk, in)) {
+        try (Work work = new Work(spec, name, threads, o.parallelUnits, o.qChunk, o.kvChunk, in)) {
             // calibrate on one chunk from the middle (also warms the JIT a little)
             int[] one = {chunks / 2};
             work.run(one);
             long t0 = System.nanoTime();
             work.run(one);
             double perChunk = Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
-            double estimate = perChunk * chunks / (name.equals("simd") ? 1 : Math.min(threads, chunks));
+            double estimate = perChunk * chunks / (work.runners.length == 1 ? 1 : Math.min(threads, chunks));
             int[] sample;
             int warmup = o.warmup, reps = Math.max(1, o.reps);
             if (estimate > o.maxRepSeconds && chunks > 1) {
@@ -200,11 +219,16 @@ public final class KernelBench {
             }
             for (int i = 0; i < warmup; i++) work.run(sample);
             double[] secs = new double[reps];
+            List<Double> peaks = new ArrayList<>();
+            if (firstPeak != null) for (double p : firstPeak) peaks.add(p);
             for (int i = 0; i < reps; i++) {
                 long s = System.nanoTime();
                 work.run(sample);
                 secs[i] = (System.nanoTime() - s) / 1e9;
+                if (firstPeak != null && o.interleavePeak) peaks.add(PeakProbe.samples(threads, 1, 0.1)[0]);
             }
+            double peak = firstPeak == null ? Double.NaN
+                    : median(peaks.stream().mapToDouble(Double::doubleValue).toArray());
             double med = median(secs);
             double gf = flops / med / 1e9;
             return new Result(name, spec.sq(), spec.sk(), spec.hq(), spec.hkv(), spec.d(), spec.dv(), spec.causal(),
@@ -234,17 +258,19 @@ public final class KernelBench {
         final float[][] lses;
         final KvSource source;
 
-        Work(AttentionSpec spec, String name, int threads, int qChunk, int kvChunk, Inputs in) {
+        Work(AttentionSpec spec, String name, int threads, boolean parallelUnits, int qChunk, int kvChunk, Inputs in) {
             this.spec = spec;
             this.qChunk = qChunk;
             this.in = in;
-            int lanes = name.equals("simd") ? 1 : threads;
+            boolean ownThreads = name.equals("simd") && !parallelUnits;
+            int lanes = ownThreads ? 1 : threads;
+            int kernelThreads = ownThreads ? threads : 1;
             kernels = new AttentionKernel[lanes];
             runners = new UnitRunner[lanes];
             outs = new float[lanes][];
             lses = new float[lanes][];
             for (int t = 0; t < lanes; t++) {
-                kernels[t] = create(name, spec, threads);
+                kernels[t] = create(name, spec, kernelThreads);
                 runners[t] = new UnitRunner(spec, kernels[t], qChunk, kvChunk);
                 outs[t] = new float[qChunk * spec.groupSize() * spec.dv()];
                 lses[t] = new float[qChunk * spec.groupSize()];
@@ -311,16 +337,24 @@ public final class KernelBench {
         }
     }
 
-    /** Minimal command line for running the engine directly: --key value pairs named as the Options fields. */
+    /**
+     * Minimal command line for running the engine directly: --key value pairs named as the Options
+     * fields; --threads takes a list (1,2 runs both in this JVM, in turn) and --rounds N repeats the
+     * whole set N times, so that figures to compare are taken side by side.
+     */
     public static void main(String[] args) {
         Options o = new Options();
         boolean json = false;
+        int[] threadList = {1};
+        int rounds = 1;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
                 case "--json" -> json = true;
                 case "--causal" -> o.causal = true;
                 case "--skip-peak" -> o.skipPeak = true;
+                case "--no-interleave-peak" -> o.interleavePeak = false;
+                case "--parallel-units" -> o.parallelUnits = true;
                 default -> {
                     if (i + 1 >= args.length) throw new IllegalArgumentException("option " + a + " needs a value");
                     String v = args[++i];
@@ -333,23 +367,31 @@ public final class KernelBench {
                         case "--v-dim" -> o.vDim = Integer.parseInt(v);
                         case "--window-left" -> o.windowLeft = Integer.parseInt(v);
                         case "--window-right" -> o.windowRight = Integer.parseInt(v);
-                        case "--threads" -> o.threads = Integer.parseInt(v);
+                        case "--threads" -> threadList = Arrays.stream(v.split(",")).mapToInt(Integer::parseInt).toArray();
+                        case "--rounds" -> rounds = Integer.parseInt(v);
                         case "--kernels" -> o.kernels = List.of(v.split(","));
                         case "--warmup" -> o.warmup = Integer.parseInt(v);
                         case "--reps" -> o.reps = Integer.parseInt(v);
                         case "--q-chunk" -> o.qChunk = Integer.parseInt(v);
                         case "--kv-chunk" -> o.kvChunk = Integer.parseInt(v);
                         case "--max-rep-seconds" -> o.maxRepSeconds = Double.parseDouble(v);
+                        case "--seed" -> o.seed = Long.parseLong(v);
                         default -> throw new IllegalArgumentException("unknown option " + a);
                     }
                 }
             }
         }
-        List<Result> rs = run(o);
-        if (json) {
-            for (Result r : rs) System.out.println(r.toJson());
-        } else {
-            System.out.print(table(rs));
+        for (int round = 0; round < rounds; round++) {
+            for (int t : threadList) {
+                o.threads = t;
+                List<Result> rs = run(o);
+                if (json) {
+                    for (Result r : rs) System.out.println(r.toJson());
+                } else {
+                    System.out.print(table(rs));
+                }
+                System.out.flush();
+            }
         }
     }
 }

@@ -21,18 +21,23 @@ public final class PeakProbe {
     private PeakProbe() {
     }
 
-    /** Median of several probes of about 0.2 s each, after a JIT warm-up; GFLOP/s over all threads. */
+    /** Median of 5 probes of about 0.2 s each, after a JIT warm-up; GFLOP/s over all threads. */
     public static double gflops(int threads) {
+        double[] g = samples(threads, 5, 0.2);
+        Arrays.sort(g);
+        return g[g.length / 2];
+    }
+
+    /** count probes of about seconds each (after a JIT warm-up), GFLOP/s over all threads. */
+    public static double[] samples(int threads, int count, double seconds) {
         for (int i = 0; i < 3; i++) once(threads, 2_000);
-        // size a probe to ~0.2 s
         long t0 = System.nanoTime();
         once(threads, 20_000);
         double s = Math.max(1e-6, (System.nanoTime() - t0) / 1e9);
-        int outer = (int) Math.max(1_000, Math.min(1_000_000_000L, (long) (20_000 * 0.2 / s)));
-        double[] g = new double[5];
-        for (int i = 0; i < g.length; i++) g[i] = once(threads, outer);
-        Arrays.sort(g);
-        return g[g.length / 2];
+        int outer = (int) Math.max(1_000, Math.min(1_000_000_000L, (long) (20_000 * seconds / s)));
+        double[] g = new double[count];
+        for (int i = 0; i < count; i++) g[i] = once(threads, outer);
+        return g;
     }
 
     private static double once(int threads, int outer) {
@@ -70,7 +75,7 @@ public final class PeakProbe {
     }
 
     /** outer x 100 steps of 12 independent FMAs; returns a value that depends on all of them. */
-    public static float loop(int outer, float seed) {
+    static float loop(int outer, float seed) {
         final FloatVector x = FloatVector.broadcast(S, 0.999f);
         final FloatVector y = FloatVector.broadcast(S, 0.001f);
         FloatVector a0 = FloatVector.broadcast(S, seed), a1 = FloatVector.broadcast(S, seed + 0.1f);

@@ -1,0 +1,86 @@
+package io.longattn.kernels.bench;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The benchmark engine on tiny shapes (fast; no figure is asserted beyond being positive and finite). */
+class KernelBenchTest {
+
+    static KernelBench.Options tiny() {
+        KernelBench.Options o = new KernelBench.Options();
+        o.seq = 96;
+        o.kvSeq = 130;
+        o.heads = 4;
+        o.kvHeads = 2;
+        o.dim = 32;
+        o.causal = true;
+        o.warmup = 1;
+        o.reps = 2;
+        o.qChunk = 32;
+        o.kvChunk = 64;
+        o.skipPeak = true;
+        return o;
+    }
+
+    @Test
+    void runsEveryKernelAndWritesTheDocumentedJson() {
+        KernelBench.Options o = tiny();
+        o.kernels = List.of("all");
+        o.threads = 2;
+        List<KernelBench.Result> rs = KernelBench.run(o);
+        assertEquals(List.of("simd", "scalar"), rs.stream().map(KernelBench.Result::kernel).toList());
+        for (KernelBench.Result r : rs) {
+            assertTrue(r.seconds() > 0 && Double.isFinite(r.gflops()) && r.gflops() > 0, r.toString());
+            assertEquals(2, r.threads());
+            String json = r.toJson();
+            assertTrue(json.startsWith("{") && json.endsWith("}") && !json.contains("\n"), json);
+            Matcher m = Pattern.compile("\"([a-z_]+)\":").matcher(json);
+            StringBuilder keys = new StringBuilder();
+            while (m.find()) keys.append(m.group(1)).append(',');
+            assertEquals("kernel,seq,kv_seq,heads,kv_heads,dim,causal,threads,seconds,gflops,peak_gflops,ratio,",
+                    keys.toString());
+            assertTrue(json.contains("\"kv_seq\":130") && json.contains("\"causal\":true")
+                    && json.contains("\"peak_gflops\":null"), json);
+        }
+        String table = KernelBench.table(rs);
+        assertTrue(table.contains("GFLOP/s") && table.contains("simd") && table.contains("scalar"), table);
+    }
+
+    @Test
+    void peakProbeAndRatio() {
+        KernelBench.Options o = tiny();
+        o.skipPeak = false;
+        o.interleavePeak = false;
+        o.reps = 1;
+        KernelBench.Result r = KernelBench.run(o).get(0);
+        assertTrue(r.peakGflops() > 0 && Double.isFinite(r.peakGflops()), r.toString());
+        assertEquals(r.gflops() / r.peakGflops(), r.ratio(), 1e-12);
+    }
+
+    @Test
+    void slowKernelsAreTimedOnASample() {
+        KernelBench.Options o = tiny();
+        o.kernels = List.of("scalar");
+        o.seq = 512;
+        o.kvSeq = 512;
+        o.maxRepSeconds = 1e-6; // forces sampling down to one chunk
+        KernelBench.Result r = KernelBench.run(o).get(0);
+        assertTrue(r.sampledFraction() < 1, "sampled " + r.sampledFraction());
+        assertTrue(KernelBench.table(List.of(r)).contains("timed on"));
+    }
+
+    @Test
+    void unknownKernelIsRefused() {
+        KernelBench.Options o = tiny();
+        o.kernels = List.of("fastest");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KernelBench.run(o));
+        assertTrue(e.getMessage().contains("fastest"), e.getMessage());
+    }
+}
