@@ -3,6 +3,7 @@ package io.longattn.job;
 import io.longattn.job.io.UserError;
 import io.longattn.kernels.bench.KernelBench;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.List;
@@ -18,12 +19,8 @@ final class BenchCommand implements Runnable {
 
     @Command(name = "kernel", description = "Time the kernels on one shape beside an FMA peak probe (median of timed repetitions).")
     static final class Kernel implements Callable<Integer> {
-        @Option(names = "--seq", required = true, paramLabel = "N") int seq;
-        @Option(names = "--kv-seq", paramLabel = "N") Integer kvSeq;
-        @Option(names = "--heads", required = true, paramLabel = "H") int heads;
-        @Option(names = "--kv-heads", paramLabel = "G") Integer kvHeads;
-        @Option(names = "--dim", required = true, paramLabel = "D") int dim;
-        @Option(names = "--v-dim", paramLabel = "DV") Integer vDim;
+        @Mixin
+        ShapeOptions shape = new ShapeOptions();
         @Option(names = "--causal") boolean causal;
         @Option(names = "--window", paramLabel = "L,R") String window;
         @Option(names = "--threads", paramLabel = "T", description = "Kernel threads (default 1).") int threads = 1;
@@ -35,12 +32,13 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() {
             KernelBench.Options o = new KernelBench.Options();
-            o.seq = seq;
-            o.kvSeq = kvSeq == null ? -1 : kvSeq;
-            o.heads = heads;
-            o.kvHeads = kvHeads == null ? -1 : kvHeads;
-            o.dim = dim;
-            o.vDim = vDim == null ? -1 : vDim;
+            shape.check();
+            o.seq = shape.seq;
+            o.kvSeq = shape.sk();
+            o.heads = shape.heads;
+            o.kvHeads = shape.hkv();
+            o.dim = shape.dim;
+            o.vDim = shape.dv();
             o.causal = causal;
             int[] w = new RunCommand.Inputs("", "", "", "", null, false, causal, window, null, null, false).windowBounds();
             o.windowLeft = w[0];

@@ -43,9 +43,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         GenCommand gen = new GenCommand();
-        gen.seq = seq;
-        gen.heads = heads;
-        gen.dim = dim;
+        gen.shape = ShapeOptions.of(seq, seq, heads, heads, dim, dim);
         gen.out = dir;
         gen.overwrite = true;
         gen.call();

@@ -5,6 +5,7 @@ import io.longattn.job.io.TensorFiles;
 import io.longattn.job.io.TensorWriter;
 import io.longattn.job.io.UserError;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -19,18 +20,8 @@ import java.util.concurrent.Callable;
 final class GenCommand implements Callable<Integer> {
     static final int BLOCK_TOKENS = 4096;
 
-    @Option(names = "--seq", required = true, paramLabel = "N", description = "Query sequence length.")
-    int seq;
-    @Option(names = "--kv-seq", paramLabel = "N", description = "Key/value sequence length (default: --seq).")
-    Integer kvSeq;
-    @Option(names = "--heads", required = true, paramLabel = "H", description = "Query heads.")
-    int heads;
-    @Option(names = "--kv-heads", paramLabel = "G", description = "Key/value heads (default: --heads).")
-    Integer kvHeads;
-    @Option(names = "--dim", required = true, paramLabel = "D", description = "Head dimension of Q and K.")
-    int dim;
-    @Option(names = "--v-dim", paramLabel = "DV", description = "Head dimension of V (default: --dim).")
-    Integer vDim;
+    @Mixin
+    ShapeOptions shape = new ShapeOptions();
     @Option(names = "--seed", paramLabel = "S", description = "Random seed (default 1).")
     long seed = 1;
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (created if missing).")
@@ -44,14 +35,8 @@ final class GenCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        int sk = kvSeq == null ? seq : kvSeq, hkv = kvHeads == null ? heads : kvHeads, dv = vDim == null ? dim : vDim;
-        positive("--seq", seq);
-        positive("--kv-seq", sk);
-        positive("--heads", heads);
-        positive("--kv-heads", hkv);
-        positive("--dim", dim);
-        positive("--v-dim", dv);
-        if (heads % hkv != 0) throw new UserError("--kv-heads", hkv + " does not divide --heads " + heads, "a divisor of " + heads);
+        shape.check();
+        int seq = shape.seq, heads = shape.heads, dim = shape.dim, sk = shape.sk(), hkv = shape.hkv(), dv = shape.dv();
         if (!format.equals("npy") && !format.equals("arrow")) throw new UserError("--format", "'" + format + "' is not a format", "npy or arrow");
         DType type = switch (dtype) {
             case "float32" -> DType.FLOAT32;
@@ -72,10 +57,6 @@ final class GenCommand implements Callable<Integer> {
         System.err.printf("longattn: wrote %s/{q,k,v}%s: Q [%d, %d, %d], K [%d, %d, %d], V [%d, %d, %d] %s in %.1f s%n",
                 out, ext, seq, heads, dim, sk, hkv, dim, sk, hkv, dv, dtype, (System.nanoTime() - t0) / 1e9);
         return 0;
-    }
-
-    private static void positive(String flag, int v) {
-        if (v <= 0) throw new UserError(flag, v + " is not positive", "an integer > 0");
     }
 
     /** Unit-variance uniform values in [-sqrt 3, sqrt 3), block by block. */

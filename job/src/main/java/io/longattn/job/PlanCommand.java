@@ -6,6 +6,7 @@ import io.longattn.partitioner.Assignment;
 import io.longattn.partitioner.ChunkPlan;
 import io.longattn.partitioner.UnitOfWork;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.List;
@@ -15,12 +16,8 @@ import java.util.concurrent.Callable;
 /** bin/longattn plan: the chunk plan, per-task working set and partition balance, without running anything. */
 @Command(name = "plan", description = "Print the chunk plan, the per-task working set and the partition costs for a shape.")
 final class PlanCommand implements Callable<Integer> {
-    @Option(names = "--seq", required = true, paramLabel = "N") int seq;
-    @Option(names = "--kv-seq", paramLabel = "N") Integer kvSeq;
-    @Option(names = "--heads", required = true, paramLabel = "H") int heads;
-    @Option(names = "--kv-heads", paramLabel = "G") Integer kvHeads;
-    @Option(names = "--dim", required = true, paramLabel = "D") int dim;
-    @Option(names = "--v-dim", paramLabel = "DV") Integer vDim;
+    @Mixin
+    ShapeOptions shape = new ShapeOptions();
     @Option(names = "--causal") boolean causal;
     @Option(names = "--window", paramLabel = "LEFT,RIGHT") String window;
     @Option(names = "--partitions", paramLabel = "P", description = "Partitions (default: available processors).") Integer partitions;
@@ -33,7 +30,8 @@ final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        int sk = kvSeq == null ? seq : kvSeq, hkv = kvHeads == null ? heads : kvHeads, dv = vDim == null ? dim : vDim;
+        shape.check();
+        int seq = shape.seq, heads = shape.heads, dim = shape.dim, sk = shape.sk(), hkv = shape.hkv(), dv = shape.dv();
         RunCommand.Inputs in = new RunCommand.Inputs("", "", "", "", null, false, causal, window, null, null, false);
         int[] w = in.windowBounds();
         AttentionSpec spec;

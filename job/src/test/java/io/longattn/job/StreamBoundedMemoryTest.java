@@ -31,10 +31,7 @@ class StreamBoundedMemoryTest {
     void streamsKeysAndValuesFourTimesTheHeap() throws Exception {
         int sq = 256, sk = 1 << 20, d = 64;
         GenCommand gen = new GenCommand();
-        gen.seq = sq;
-        gen.kvSeq = sk;
-        gen.heads = 1;
-        gen.dim = d;
+        gen.shape = ShapeOptions.of(sq, sk, 1, 1, d, d);
         gen.out = dir.toString();
         gen.call();
         long kvBytes = Files.size(dir.resolve("k.npy")) + Files.size(dir.resolve("v.npy"));
