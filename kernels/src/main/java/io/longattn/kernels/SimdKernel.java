@@ -13,19 +13,21 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * jdk.incubator.vector kernel, register-blocked as FlashAttention-2 on a CPU.
  *
- * <p>Per kv block: K is packed once into panels of {@code W = 2} vector widths of keys,
+ * <p>Per kv block: K is packed once into panels of {@code W = NV} vector widths of keys (NV = 2, or 4
+ * with AVX-512),
  * {@code kp[panel][c][W]} (key index contiguous), and V's full W-column groups into
  * {@code vp[group][key][W]}, both shared by every query row of the chunk; each thread packs its rows'
  * queries as {@code [tile][c][R]}. The block is then walked in sub-blocks of {@link #SUB} keys (packed
  * K and V of a sub-block stay in L2 while every row tile passes over them); for each tile of
  * {@link #R} query rows:
  * <ol>
- * <li>scores: a 4 x 2-vector micro-kernel (8 accumulators, 2 key loads and 4 broadcasts of q per
+ * <li>scores: an R x NV-vector micro-kernel (4 x 2 with 16 vector registers; 6 x 4 with AVX-512's 32;
+ * 4 x 4 and 8 x 2 kept for measuring. For 4 x 2: 8 accumulators, 2 key loads and 4 broadcasts of q per
  * step over d, all indices affine in the loop variable so C2 drops the range checks) writes R x W
  * scores per panel into a per-thread scratch tile;</li>
  * <li>online softmax per row: block max, rescale factor alpha = 2^(m - m') (skipped when the max
  * did not change), p = 2^(s - m') by {@link #exp2}, row sum;</li>
- * <li>P V: a 4 rows x 2-vector micro-kernel over dv, accumulators loaded from the summary once per
+ * <li>P V: an R rows x NV-vector micro-kernel over dv, accumulators loaded from the summary once per
  * sub-block (times alpha when the max moved), one pass over the sub-block's keys, stored back.</li>
  * </ol>
  * Masks: the caller skips fully masked blocks; a tile whose rows all see the whole sub-block takes
@@ -40,6 +42,9 @@ import java.util.concurrent.locks.LockSupport;
  * intrinsified; ~0.5 on JDK 25). Inside this kernel (Sq = Sk = 4096, D = 64, the two run
  * alternately in one JVM, median of 11 pairs) the polynomial was 1.07x faster on JDK 17 and 1.11x on
  * JDK 25, so the kernel uses {@link #exp2}. It also needs no ln 2 multiply: scores are in log2 units.
+ * On the device machine's Xeon (AVX-512, 16 lanes; S = 16384, D = 64, 1 thread, GFLOP/s, runs of one
+ * batch) lanewise(EXP) was no better: 52.7 against 56.3 / 67.0 with 6 x 4 tiles, 54.7 / 53.1 against
+ * 69.5 / 48.0 with 8 x 2 (that machine's figures vary by up to 1.5x from run to run).
  *
  * <p>Vectors live only in local variables of the micro-kernels: a FloatVector kept in a field or
  * array boxes and runs ~10x slower. The hot loops allocate nothing.
@@ -50,22 +55,51 @@ import java.util.concurrent.locks.LockSupport;
  * Close the kernel to stop the workers.
  */
 public final class SimdKernel implements AttentionKernel {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Whether C2 has 32 vector registers here (AVX-512: UseAVX >= 3), so 8-row tiles fit. */
+    private static final boolean REGS32 = regs32();
+    /**
+     * The species: SPECIES_PREFERRED, unless {@code -Dlongattn.simd.bits=256|512} names another one
+     * (for measuring; an unsupported size falls back to the preferred one).
+     */
+    private static final VectorSpecies<Float> S = species(Integer.getInteger("longattn.simd.bits", 0));
     private static final int L = S.length();
-    /** Keys per packed panel: two vectors. */
-    private static final int W = 2 * L;
-    /** Query rows per register tile. */
-    private static final int R = 4;
+    /**
+     * Vectors per tile row (keys per panel W = NV vectors): 4 where there are 32 vector registers
+     * (AVX-512), else 2. Override with {@code -Dlongattn.simd.vecs=2|4} (for measuring).
+     */
+    private static final int NV = vecs(Integer.getInteger("longattn.simd.vecs", 0));
+    /** Keys per packed panel: NV vectors. */
+    private static final int W = NV * L;
+    /**
+     * Query rows per register tile. With 16 vector registers (AVX2): 4 rows x 2 vectors, 8 accumulators.
+     * With 32 (AVX-512): 6 rows x 4 vectors, 24 accumulators + 4 key vectors + 1 broadcast = 29
+     * registers; measured on the device machine's Xeon (16 lanes, S = 16384, D = 64, 1 thread, same
+     * runs, GFLOP/s): 6x4 56.3 / 67.0, 4x4 52.3 / 61.3, 8x2 53.3 / 55.1, and earlier 4x2 63.0 / 43.5
+     * against 8x2 69.5 / 48.0; D = 128: 6x4 81.8, 4x4 65.6. Fewer broadcasts per FMA (1 in 4 instead
+     * of 1 in 2) and fewer key loads per FMA. Override with {@code -Dlongattn.simd.rows=4|6|8}
+     * (8 only with 2 vectors, 6 only with 4).
+     */
+    private static final int R = rows(Integer.getInteger("longattn.simd.rows", 0));
     /**
      * Keys per sub-block: a multiple of W, and a constant so the rows of the score tile are a fixed
      * displacement apart in the micro-kernels. Measured here (Sq = Sk = 8192, D = 64, kv blocks of
      * 512): ratio to peak ~0.65 with 64, ~0.73 with 128, ~0.78 with 256, no better with 512; the
      * per-(tile, sub-block) costs (accumulator load/store, row reductions) outweigh L1 residency.
+     * On the device machine's Xeon (8 x 2 tiles) 128 and 512 were not clearly different from 256
+     * within that machine's run-to-run noise. {@code -Dlongattn.simd.sub=N} overrides (for measuring).
      */
-    static final int SUB = 256;
+    static final int SUB = Math.max(W, Integer.getInteger("longattn.simd.sub", 256) / W * W);
+    /** Use lanewise(EXP) instead of {@link #exp2} ({@code -Dlongattn.simd.exp=svml}, for measuring). */
+    private static final boolean SVML_DEFAULT = "svml".equals(System.getProperty("longattn.simd.exp"));
     private static final float LN2 = (float) AttentionSpec.LN_2;
     private static final int SPIN = 1 << 14;
     private static final int PAD = 32;
+    /**
+     * First used index of kp, vp and sc, 0 ({@code -Dlongattn.simd.off=N} for measuring alignment: with
+     * -XX:ObjectAlignmentInBytes=64, 12 puts them on 64-byte boundaries; on the device machine's Xeon
+     * that was not measurably faster than 0).
+     */
+    private static final int OFF = Integer.getInteger("longattn.simd.off", 0);
     /**
      * Rows per work item: 8 tiles (fewer with threads, to have ~8 items per thread). Each item walks the
      * whole kv block, sub-block by sub-block, so a sub-block's packed K and V are reused from L2 by the
@@ -109,7 +143,7 @@ public final class SimdKernel implements AttentionKernel {
 
     /** A kernel that splits every call between the calling thread and {@code threads - 1} workers it owns. */
     public SimdKernel(AttentionSpec spec, int threads) {
-        this(spec, threads, false);
+        this(spec, threads, SVML_DEFAULT);
     }
 
     /** svmlExp: use lanewise(EXP) instead of the exp2 polynomial (kept for measuring the two). */
@@ -146,7 +180,41 @@ public final class SimdKernel implements AttentionKernel {
     }
 
     public static String describe() {
-        return S.length() + " float lanes (" + S.vectorBitSize() + "-bit), " + R + "x" + W + " tiles, " + SUB + "-key sub-blocks";
+        return S.length() + " float lanes (" + S.vectorBitSize() + "-bit" + (REGS32 ? ", 32 registers" : "") + "), "
+                + R + "x" + W + " tiles, " + SUB + "-key sub-blocks" + (SVML_DEFAULT ? ", svml exp" : ", exp2 polynomial");
+    }
+
+    private static boolean regs32() {
+        if (FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512) return true;
+        try {
+            Class<?> c = Class.forName("com.sun.management.HotSpotDiagnosticMXBean");
+            @SuppressWarnings("unchecked")
+            Object bean = java.lang.management.ManagementFactory.getPlatformMXBean(
+                    (Class<? extends java.lang.management.PlatformManagedObject>) c);
+            Object opt = c.getMethod("getVMOption", String.class).invoke(bean, "UseAVX");
+            String v = (String) opt.getClass().getMethod("getValue").invoke(opt);
+            return Integer.parseInt(v) >= 3;
+        } catch (Throwable t) {
+            return false;
+        }
+    }
+
+    private static VectorSpecies<Float> species(int bits) {
+        if (bits == 256 || bits == 512 || bits == 128) {
+            VectorSpecies<Float> s = VectorSpecies.of(float.class, jdk.incubator.vector.VectorShape.forBitSize(bits));
+            if (s.vectorBitSize() <= FloatVector.SPECIES_PREFERRED.vectorBitSize()) return s;
+        }
+        return FloatVector.SPECIES_PREFERRED;
+    }
+
+    private static int vecs(int forced) {
+        if (forced == 2 || forced == 4) return forced;
+        return REGS32 ? 4 : 2;
+    }
+
+    private static int rows(int forced) {
+        if (NV == 4) return forced == 4 ? 4 : 6;
+        return forced == 8 ? 8 : 4;
     }
 
     @Override
@@ -163,10 +231,10 @@ public final class SimdKernel implements AttentionKernel {
         final int n = kv.length();
         if (n == 0 || q.rows() == 0) return;
         final int panels = (n + W - 1) / W;
-        if (kp.length < panels * d * W || vp.length < panels * W * (dv / W) * W) {
+        if (kp.length < panels * d * W + OFF || vp.length < panels * W * (dv / W) * W + OFF) {
             int cap = (kv.capacity + W - 1) / W * W;
-            kp = new float[cap * d];
-            vp = new float[cap * (dv / W) * W];
+            kp = new float[cap * d + OFF];
+            vp = new float[cap * (dv / W) * W + OFF];
         }
         if (closed) throw new IllegalStateException("kernel is closed");
         final int rows = q.rows();
@@ -241,9 +309,8 @@ public final class SimdKernel implements AttentionKernel {
         for (int j = p0 * W, je = Math.min(n, p1 * W); j < je; j++) {
             final int src = j * dv;
             for (int g = 0; g < groups; g++) {
-                final int o = (g * nPad + j) * W, sv = src + g * W;
-                FloatVector.fromArray(S, v, sv).intoArray(vdst, o);
-                FloatVector.fromArray(S, v, sv + L).intoArray(vdst, o + L);
+                final int o = (g * nPad + j) * W + OFF, sv = src + g * W;
+                for (int h = 0; h < W; h += L) FloatVector.fromArray(S, v, sv + h).intoArray(vdst, o + h);
             }
         }
         for (int p = p0; p < p1; p++) {
@@ -253,13 +320,13 @@ public final class SimdKernel implements AttentionKernel {
             if (cnt == W) {
                 // c outer, keys inner: contiguous stores; the W source rows stay in L1
                 for (int c = 0; c < d; c++) {
-                    final int o = base + c * W;
+                    final int o = base + c * W + OFF;
                     int src = j0 * d + c;
                     for (int w = 0; w < W; w++, src += d) dst[o + w] = k[src];
                 }
             } else {
                 for (int c = 0; c < d; c++) {
-                    final int o = base + c * W;
+                    final int o = base + c * W + OFF;
                     for (int w = 0; w < cnt; w++) dst[o + w] = k[(j0 + w) * d + c];
                     for (int w = cnt; w < W; w++) dst[o + w] = 0f;
                 }
@@ -324,7 +391,7 @@ public final class SimdKernel implements AttentionKernel {
         // The parts' scratch arrays are allocated one after the other: PAD unused slots at the end of
         // each keep the next array (maybe another thread's) off its cache lines (false sharing).
         /** Scores, then probabilities, of one row tile: [R][SUB]. */
-        final float[] sc = new float[R * SUB + PAD];
+        final float[] sc = new float[OFF + R * SUB + PAD];
         final int[] lo = new int[R + PAD];
         final int[] hi = new int[R + PAD];
         final float[] alpha = new float[R + PAD];
@@ -406,21 +473,37 @@ public final class SimdKernel implements AttentionKernel {
             final float[] s = sc;
             // 1. scores for panels [js/W, je/W) into sc[i][j - kb]
             if (nr == R) {
-                for (int j = js; j < je; j += W) {
-                    scores4(qp, qo, d, kp, j * d, s, j - kb);
+                if (R == 8) {
+                    for (int j = js; j < je; j += W) {
+                        scores8(qp, qo, d, kp, j * d + OFF, s, OFF + j - kb);
+                    }
+                } else if (R == 6) {
+                    for (int j = js; j < je; j += W) {
+                        scores6x4(qp, qo, d, kp, j * d + OFF, s, OFF + j - kb);
+                    }
+                } else if (NV == 4) {
+                    for (int j = js; j < je; j += W) {
+                        scores4x4(qp, qo, d, kp, j * d + OFF, s, OFF + j - kb);
+                    }
+                } else {
+                    for (int j = js; j < je; j += W) {
+                        scores4(qp, qo, d, kp, j * d + OFF, s, OFF + j - kb);
+                    }
                 }
             } else {
                 for (int i = 0; i < nr; i++) {
                     final int qi = (r + i) * d;
                     for (int j = js; j < je; j += W) {
-                        scores1(q.data, qi, d, kp, j * d, s, i * SUB + j - kb);
+                        for (int h = 0; h < W; h += 2 * L) {
+                            scores1(q.data, qi, d, kp, j * d + h + OFF, s, OFF + i * SUB + j - kb + h);
+                        }
                     }
                 }
             }
             // 2. online softmax per row
             boolean rescale = false;
             for (int i = 0; i < nr; i++) {
-                float a = softmaxRow(state, r + i, i * SUB - kb, js, je, lo[i], hi[i]);
+                float a = softmaxRow(state, r + i, OFF + i * SUB - kb, js, je, lo[i], hi[i]);
                 alpha[i] = a;
                 if (a != 1f) rescale = true;
             }
@@ -430,14 +513,36 @@ public final class SimdKernel implements AttentionKernel {
             final int nPad = (kv.length() + W - 1) / W * W;
             if (nr == R) {
                 final int a0 = r * dv;
-                final int s0 = -kb;
-                for (int g = 0; g < groups; g++) {
-                    pv4x2(acc, a0 + g * W, dv, vpk, g * nPad * W, s, s0, uLo, uHi,
-                            alpha[0], alpha[1], alpha[2], alpha[3], rescale);
+                final int s0 = OFF - kb;
+                if (R == 8) {
+                    for (int g = 0; g < groups; g++) {
+                        pv8x2(acc, a0 + g * W, dv, vpk, g * nPad * W + OFF, s, s0, uLo, uHi, alpha, rescale);
+                    }
+                } else if (R == 6) {
+                    for (int g = 0; g < groups; g++) {
+                        pv6x4(acc, a0 + g * W, dv, vpk, g * nPad * W + OFF, s, s0, uLo, uHi, alpha, rescale);
+                    }
+                } else if (NV == 4) {
+                    for (int g = 0; g < groups; g++) {
+                        pv4x4(acc, a0 + g * W, dv, vpk, g * nPad * W + OFF, s, s0, uLo, uHi, alpha, rescale);
+                    }
+                } else {
+                    for (int g = 0; g < groups; g++) {
+                        pv4x2(acc, a0 + g * W, dv, vpk, g * nPad * W + OFF, s, s0, uLo, uHi,
+                                alpha[0], alpha[1], alpha[2], alpha[3], rescale);
+                    }
                 }
-                for (int c = dvw; c < dvl; c += L) {
-                    pv4x1(acc, a0 + c, dv, v, c, s, s0, uLo, uHi,
-                            alpha[0], alpha[1], alpha[2], alpha[3], rescale);
+                int i4 = 0;
+                for (; i4 + 4 <= R; i4 += 4) {
+                    for (int c = dvw; c < dvl; c += L) {
+                        pv4x1(acc, a0 + i4 * dv + c, dv, v, c, s, s0 + i4 * SUB, uLo, uHi,
+                                alpha[i4], alpha[i4 + 1], alpha[i4 + 2], alpha[i4 + 3], rescale);
+                    }
+                }
+                for (; i4 < R; i4++) {
+                    for (int c = dvw; c < dvl; c += L) {
+                        pv1x1(acc, a0 + i4 * dv + c, dv, v, c, s, s0 + i4 * SUB, uLo, uHi, alpha[i4], rescale);
+                    }
                 }
                 for (int i = 0; i < R; i++) {
                     pvScalar(acc, a0 + i * dv, dv, v, dvl, dv, s, s0 + i * SUB, uLo, uHi, alpha[i]);
@@ -445,9 +550,11 @@ public final class SimdKernel implements AttentionKernel {
             } else {
                 for (int i = 0; i < nr; i++) {
                     final int ai = (r + i) * dv;
-                    final int si = i * SUB - kb;
+                    final int si = OFF + i * SUB - kb;
                     for (int g = 0; g < groups; g++) {
-                        pv1x2(acc, ai + g * W, vpk, g * nPad * W, s, si, uLo, uHi, alpha[i], rescale);
+                        for (int h = 0; h < W; h += 2 * L) {
+                            pv1x2(acc, ai + g * W + h, vpk, g * nPad * W + h + OFF, s, si, uLo, uHi, alpha[i], rescale);
+                        }
                     }
                     for (int c = dvw; c < dvl; c += L) {
                         pv1x1(acc, ai + c, dv, v, c, s, si, uLo, uHi, alpha[i], rescale);
@@ -550,7 +657,7 @@ public final class SimdKernel implements AttentionKernel {
         FloatVector a30 = FloatVector.zero(S), a31 = FloatVector.zero(S);
         for (int c = 0; c < d; c++) {
             final int k = ko + c * W;
-            final int qi = qo + c * R;
+            final int qi = qo + c * 4;
             final FloatVector k0 = FloatVector.fromArray(S, kp, k);
             final FloatVector k1 = FloatVector.fromArray(S, kp, k + L);
             FloatVector b = FloatVector.broadcast(S, qp[qi]);
@@ -574,6 +681,450 @@ public final class SimdKernel implements AttentionKernel {
         a21.intoArray(sc, so + 2 * SUB + L);
         a30.intoArray(sc, so + 3 * SUB);
         a31.intoArray(sc, so + 3 * SUB + L);
+    }
+
+    /** Scores of a packed 8-row tile (qp[qo + c * 8 + i]) against one panel: sc[so + i * SUB + w]. */
+    static void scores8(float[] qp, int qo, int d, float[] kp, int ko, float[] sc, int so) {
+        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
+        FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
+        FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S);
+        FloatVector a30 = FloatVector.zero(S), a31 = FloatVector.zero(S);
+        FloatVector a40 = FloatVector.zero(S), a41 = FloatVector.zero(S);
+        FloatVector a50 = FloatVector.zero(S), a51 = FloatVector.zero(S);
+        FloatVector a60 = FloatVector.zero(S), a61 = FloatVector.zero(S);
+        FloatVector a70 = FloatVector.zero(S), a71 = FloatVector.zero(S);
+        for (int c = 0; c < d; c++) {
+            final int k = ko + c * W;
+            final int qi = qo + c * 8;
+            final FloatVector k0 = FloatVector.fromArray(S, kp, k);
+            final FloatVector k1 = FloatVector.fromArray(S, kp, k + L);
+            FloatVector b = FloatVector.broadcast(S, qp[qi]);
+            a00 = k0.fma(b, a00);
+            a01 = k1.fma(b, a01);
+            b = FloatVector.broadcast(S, qp[qi + 1]);
+            a10 = k0.fma(b, a10);
+            a11 = k1.fma(b, a11);
+            b = FloatVector.broadcast(S, qp[qi + 2]);
+            a20 = k0.fma(b, a20);
+            a21 = k1.fma(b, a21);
+            b = FloatVector.broadcast(S, qp[qi + 3]);
+            a30 = k0.fma(b, a30);
+            a31 = k1.fma(b, a31);
+            b = FloatVector.broadcast(S, qp[qi + 4]);
+            a40 = k0.fma(b, a40);
+            a41 = k1.fma(b, a41);
+            b = FloatVector.broadcast(S, qp[qi + 5]);
+            a50 = k0.fma(b, a50);
+            a51 = k1.fma(b, a51);
+            b = FloatVector.broadcast(S, qp[qi + 6]);
+            a60 = k0.fma(b, a60);
+            a61 = k1.fma(b, a61);
+            b = FloatVector.broadcast(S, qp[qi + 7]);
+            a70 = k0.fma(b, a70);
+            a71 = k1.fma(b, a71);
+        }
+        a00.intoArray(sc, so);
+        a01.intoArray(sc, so + L);
+        a10.intoArray(sc, so + SUB);
+        a11.intoArray(sc, so + SUB + L);
+        a20.intoArray(sc, so + 2 * SUB);
+        a21.intoArray(sc, so + 2 * SUB + L);
+        a30.intoArray(sc, so + 3 * SUB);
+        a31.intoArray(sc, so + 3 * SUB + L);
+        a40.intoArray(sc, so + 4 * SUB);
+        a41.intoArray(sc, so + 4 * SUB + L);
+        a50.intoArray(sc, so + 5 * SUB);
+        a51.intoArray(sc, so + 5 * SUB + L);
+        a60.intoArray(sc, so + 6 * SUB);
+        a61.intoArray(sc, so + 6 * SUB + L);
+        a70.intoArray(sc, so + 7 * SUB);
+        a71.intoArray(sc, so + 7 * SUB + L);
+    }
+
+    /** pv4x2 for 8 rows (a0 + i * dv), alpha[i] per row. */
+    static void pv8x2(float[] acc, int a0, int dv, float[] vp, int vo, float[] p, int p0,
+                      int j0, int j1, float[] alpha, boolean rescale) {
+        final int a1 = a0 + dv, a2 = a1 + dv, a3 = a2 + dv, a4 = a3 + dv, a5 = a4 + dv, a6 = a5 + dv, a7 = a6 + dv;
+        FloatVector o00 = FloatVector.fromArray(S, acc, a0), o01 = FloatVector.fromArray(S, acc, a0 + L);
+        FloatVector o10 = FloatVector.fromArray(S, acc, a1), o11 = FloatVector.fromArray(S, acc, a1 + L);
+        FloatVector o20 = FloatVector.fromArray(S, acc, a2), o21 = FloatVector.fromArray(S, acc, a2 + L);
+        FloatVector o30 = FloatVector.fromArray(S, acc, a3), o31 = FloatVector.fromArray(S, acc, a3 + L);
+        FloatVector o40 = FloatVector.fromArray(S, acc, a4), o41 = FloatVector.fromArray(S, acc, a4 + L);
+        FloatVector o50 = FloatVector.fromArray(S, acc, a5), o51 = FloatVector.fromArray(S, acc, a5 + L);
+        FloatVector o60 = FloatVector.fromArray(S, acc, a6), o61 = FloatVector.fromArray(S, acc, a6 + L);
+        FloatVector o70 = FloatVector.fromArray(S, acc, a7), o71 = FloatVector.fromArray(S, acc, a7 + L);
+        if (rescale) {
+            final float al0 = alpha[0], al1 = alpha[1], al2 = alpha[2], al3 = alpha[3];
+            final float al4 = alpha[4], al5 = alpha[5], al6 = alpha[6], al7 = alpha[7];
+            o00 = o00.mul(al0);
+            o01 = o01.mul(al0);
+            o10 = o10.mul(al1);
+            o11 = o11.mul(al1);
+            o20 = o20.mul(al2);
+            o21 = o21.mul(al2);
+            o30 = o30.mul(al3);
+            o31 = o31.mul(al3);
+            o40 = o40.mul(al4);
+            o41 = o41.mul(al4);
+            o50 = o50.mul(al5);
+            o51 = o51.mul(al5);
+            o60 = o60.mul(al6);
+            o61 = o61.mul(al6);
+            o70 = o70.mul(al7);
+            o71 = o71.mul(al7);
+        }
+        for (int j = j0; j < j1; j++) {
+            final int vi = vo + j * W;
+            final int pi = p0 + j;
+            final FloatVector v0 = FloatVector.fromArray(S, vp, vi);
+            final FloatVector v1 = FloatVector.fromArray(S, vp, vi + L);
+            FloatVector b = FloatVector.broadcast(S, p[pi]);
+            o00 = v0.fma(b, o00);
+            o01 = v1.fma(b, o01);
+            b = FloatVector.broadcast(S, p[pi + SUB]);
+            o10 = v0.fma(b, o10);
+            o11 = v1.fma(b, o11);
+            b = FloatVector.broadcast(S, p[pi + 2 * SUB]);
+            o20 = v0.fma(b, o20);
+            o21 = v1.fma(b, o21);
+            b = FloatVector.broadcast(S, p[pi + 3 * SUB]);
+            o30 = v0.fma(b, o30);
+            o31 = v1.fma(b, o31);
+            b = FloatVector.broadcast(S, p[pi + 4 * SUB]);
+            o40 = v0.fma(b, o40);
+            o41 = v1.fma(b, o41);
+            b = FloatVector.broadcast(S, p[pi + 5 * SUB]);
+            o50 = v0.fma(b, o50);
+            o51 = v1.fma(b, o51);
+            b = FloatVector.broadcast(S, p[pi + 6 * SUB]);
+            o60 = v0.fma(b, o60);
+            o61 = v1.fma(b, o61);
+            b = FloatVector.broadcast(S, p[pi + 7 * SUB]);
+            o70 = v0.fma(b, o70);
+            o71 = v1.fma(b, o71);
+        }
+        o00.intoArray(acc, a0);
+        o01.intoArray(acc, a0 + L);
+        o10.intoArray(acc, a1);
+        o11.intoArray(acc, a1 + L);
+        o20.intoArray(acc, a2);
+        o21.intoArray(acc, a2 + L);
+        o30.intoArray(acc, a3);
+        o31.intoArray(acc, a3 + L);
+        o40.intoArray(acc, a4);
+        o41.intoArray(acc, a4 + L);
+        o50.intoArray(acc, a5);
+        o51.intoArray(acc, a5 + L);
+        o60.intoArray(acc, a6);
+        o61.intoArray(acc, a6 + L);
+        o70.intoArray(acc, a7);
+        o71.intoArray(acc, a7 + L);
+    }
+
+    /** Scores of a packed 4-row tile against one 4-vector panel (W = 4L): sc[so + i * SUB + w]. */
+    static void scores4x4(float[] qp, int qo, int d, float[] kp, int ko, float[] sc, int so) {
+        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S), a02 = FloatVector.zero(S), a03 = FloatVector.zero(S);
+        FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S), a12 = FloatVector.zero(S), a13 = FloatVector.zero(S);
+        FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S), a22 = FloatVector.zero(S), a23 = FloatVector.zero(S);
+        FloatVector a30 = FloatVector.zero(S), a31 = FloatVector.zero(S), a32 = FloatVector.zero(S), a33 = FloatVector.zero(S);
+        for (int c = 0; c < d; c++) {
+            final int k = ko + c * W;
+            final int qi = qo + c * 4;
+            final FloatVector k0 = FloatVector.fromArray(S, kp, k + 0 * L);
+            final FloatVector k1 = FloatVector.fromArray(S, kp, k + 1 * L);
+            final FloatVector k2 = FloatVector.fromArray(S, kp, k + 2 * L);
+            final FloatVector k3 = FloatVector.fromArray(S, kp, k + 3 * L);
+            FloatVector b = FloatVector.broadcast(S, qp[qi + 0]);
+            a00 = k0.fma(b, a00);
+            a01 = k1.fma(b, a01);
+            a02 = k2.fma(b, a02);
+            a03 = k3.fma(b, a03);
+            b = FloatVector.broadcast(S, qp[qi + 1]);
+            a10 = k0.fma(b, a10);
+            a11 = k1.fma(b, a11);
+            a12 = k2.fma(b, a12);
+            a13 = k3.fma(b, a13);
+            b = FloatVector.broadcast(S, qp[qi + 2]);
+            a20 = k0.fma(b, a20);
+            a21 = k1.fma(b, a21);
+            a22 = k2.fma(b, a22);
+            a23 = k3.fma(b, a23);
+            b = FloatVector.broadcast(S, qp[qi + 3]);
+            a30 = k0.fma(b, a30);
+            a31 = k1.fma(b, a31);
+            a32 = k2.fma(b, a32);
+            a33 = k3.fma(b, a33);
+        }
+        a00.intoArray(sc, so + 0 * SUB + 0 * L);
+        a01.intoArray(sc, so + 0 * SUB + 1 * L);
+        a02.intoArray(sc, so + 0 * SUB + 2 * L);
+        a03.intoArray(sc, so + 0 * SUB + 3 * L);
+        a10.intoArray(sc, so + 1 * SUB + 0 * L);
+        a11.intoArray(sc, so + 1 * SUB + 1 * L);
+        a12.intoArray(sc, so + 1 * SUB + 2 * L);
+        a13.intoArray(sc, so + 1 * SUB + 3 * L);
+        a20.intoArray(sc, so + 2 * SUB + 0 * L);
+        a21.intoArray(sc, so + 2 * SUB + 1 * L);
+        a22.intoArray(sc, so + 2 * SUB + 2 * L);
+        a23.intoArray(sc, so + 2 * SUB + 3 * L);
+        a30.intoArray(sc, so + 3 * SUB + 0 * L);
+        a31.intoArray(sc, so + 3 * SUB + 1 * L);
+        a32.intoArray(sc, so + 3 * SUB + 2 * L);
+        a33.intoArray(sc, so + 3 * SUB + 3 * L);
+    }
+
+    /** 4 rows (a0 + i * dv) x 4 packed vectors (W = 4L) of columns, alpha[i] per row. */
+    static void pv4x4(float[] acc, int a0, int dv, float[] vp, int vo, float[] p, int p0,
+                      int j0, int j1, float[] alpha, boolean rescale) {
+        final int a1 = a0 + dv, a2 = a1 + dv, a3 = a2 + dv;
+        FloatVector o00 = FloatVector.fromArray(S, acc, a0 + 0 * L), o01 = FloatVector.fromArray(S, acc, a0 + 1 * L), o02 = FloatVector.fromArray(S, acc, a0 + 2 * L), o03 = FloatVector.fromArray(S, acc, a0 + 3 * L);
+        FloatVector o10 = FloatVector.fromArray(S, acc, a1 + 0 * L), o11 = FloatVector.fromArray(S, acc, a1 + 1 * L), o12 = FloatVector.fromArray(S, acc, a1 + 2 * L), o13 = FloatVector.fromArray(S, acc, a1 + 3 * L);
+        FloatVector o20 = FloatVector.fromArray(S, acc, a2 + 0 * L), o21 = FloatVector.fromArray(S, acc, a2 + 1 * L), o22 = FloatVector.fromArray(S, acc, a2 + 2 * L), o23 = FloatVector.fromArray(S, acc, a2 + 3 * L);
+        FloatVector o30 = FloatVector.fromArray(S, acc, a3 + 0 * L), o31 = FloatVector.fromArray(S, acc, a3 + 1 * L), o32 = FloatVector.fromArray(S, acc, a3 + 2 * L), o33 = FloatVector.fromArray(S, acc, a3 + 3 * L);
+        if (rescale) {
+            final float al0 = alpha[0];
+            o00 = o00.mul(al0);
+            o01 = o01.mul(al0);
+            o02 = o02.mul(al0);
+            o03 = o03.mul(al0);
+            final float al1 = alpha[1];
+            o10 = o10.mul(al1);
+            o11 = o11.mul(al1);
+            o12 = o12.mul(al1);
+            o13 = o13.mul(al1);
+            final float al2 = alpha[2];
+            o20 = o20.mul(al2);
+            o21 = o21.mul(al2);
+            o22 = o22.mul(al2);
+            o23 = o23.mul(al2);
+            final float al3 = alpha[3];
+            o30 = o30.mul(al3);
+            o31 = o31.mul(al3);
+            o32 = o32.mul(al3);
+            o33 = o33.mul(al3);
+        }
+        for (int j = j0; j < j1; j++) {
+            final int vi = vo + j * W;
+            final int pi = p0 + j;
+            final FloatVector v0 = FloatVector.fromArray(S, vp, vi + 0 * L);
+            final FloatVector v1 = FloatVector.fromArray(S, vp, vi + 1 * L);
+            final FloatVector v2 = FloatVector.fromArray(S, vp, vi + 2 * L);
+            final FloatVector v3 = FloatVector.fromArray(S, vp, vi + 3 * L);
+            FloatVector b = FloatVector.broadcast(S, p[pi + 0 * SUB]);
+            o00 = v0.fma(b, o00);
+            o01 = v1.fma(b, o01);
+            o02 = v2.fma(b, o02);
+            o03 = v3.fma(b, o03);
+            b = FloatVector.broadcast(S, p[pi + 1 * SUB]);
+            o10 = v0.fma(b, o10);
+            o11 = v1.fma(b, o11);
+            o12 = v2.fma(b, o12);
+            o13 = v3.fma(b, o13);
+            b = FloatVector.broadcast(S, p[pi + 2 * SUB]);
+            o20 = v0.fma(b, o20);
+            o21 = v1.fma(b, o21);
+            o22 = v2.fma(b, o22);
+            o23 = v3.fma(b, o23);
+            b = FloatVector.broadcast(S, p[pi + 3 * SUB]);
+            o30 = v0.fma(b, o30);
+            o31 = v1.fma(b, o31);
+            o32 = v2.fma(b, o32);
+            o33 = v3.fma(b, o33);
+        }
+        o00.intoArray(acc, a0 + 0 * L);
+        o01.intoArray(acc, a0 + 1 * L);
+        o02.intoArray(acc, a0 + 2 * L);
+        o03.intoArray(acc, a0 + 3 * L);
+        o10.intoArray(acc, a1 + 0 * L);
+        o11.intoArray(acc, a1 + 1 * L);
+        o12.intoArray(acc, a1 + 2 * L);
+        o13.intoArray(acc, a1 + 3 * L);
+        o20.intoArray(acc, a2 + 0 * L);
+        o21.intoArray(acc, a2 + 1 * L);
+        o22.intoArray(acc, a2 + 2 * L);
+        o23.intoArray(acc, a2 + 3 * L);
+        o30.intoArray(acc, a3 + 0 * L);
+        o31.intoArray(acc, a3 + 1 * L);
+        o32.intoArray(acc, a3 + 2 * L);
+        o33.intoArray(acc, a3 + 3 * L);
+    }
+
+    /** Scores of a packed 6-row tile against one 4-vector panel (W = 4L): sc[so + i * SUB + w]. */
+    static void scores6x4(float[] qp, int qo, int d, float[] kp, int ko, float[] sc, int so) {
+        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S), a02 = FloatVector.zero(S), a03 = FloatVector.zero(S);
+        FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S), a12 = FloatVector.zero(S), a13 = FloatVector.zero(S);
+        FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S), a22 = FloatVector.zero(S), a23 = FloatVector.zero(S);
+        FloatVector a30 = FloatVector.zero(S), a31 = FloatVector.zero(S), a32 = FloatVector.zero(S), a33 = FloatVector.zero(S);
+        FloatVector a40 = FloatVector.zero(S), a41 = FloatVector.zero(S), a42 = FloatVector.zero(S), a43 = FloatVector.zero(S);
+        FloatVector a50 = FloatVector.zero(S), a51 = FloatVector.zero(S), a52 = FloatVector.zero(S), a53 = FloatVector.zero(S);
+        for (int c = 0; c < d; c++) {
+            final int k = ko + c * W;
+            final int qi = qo + c * 6;
+            final FloatVector k0 = FloatVector.fromArray(S, kp, k + 0 * L);
+            final FloatVector k1 = FloatVector.fromArray(S, kp, k + 1 * L);
+            final FloatVector k2 = FloatVector.fromArray(S, kp, k + 2 * L);
+            final FloatVector k3 = FloatVector.fromArray(S, kp, k + 3 * L);
+            FloatVector b = FloatVector.broadcast(S, qp[qi + 0]);
+            a00 = k0.fma(b, a00);
+            a01 = k1.fma(b, a01);
+            a02 = k2.fma(b, a02);
+            a03 = k3.fma(b, a03);
+            b = FloatVector.broadcast(S, qp[qi + 1]);
+            a10 = k0.fma(b, a10);
+            a11 = k1.fma(b, a11);
+            a12 = k2.fma(b, a12);
+            a13 = k3.fma(b, a13);
+            b = FloatVector.broadcast(S, qp[qi + 2]);
+            a20 = k0.fma(b, a20);
+            a21 = k1.fma(b, a21);
+            a22 = k2.fma(b, a22);
+            a23 = k3.fma(b, a23);
+            b = FloatVector.broadcast(S, qp[qi + 3]);
+            a30 = k0.fma(b, a30);
+            a31 = k1.fma(b, a31);
+            a32 = k2.fma(b, a32);
+            a33 = k3.fma(b, a33);
+            b = FloatVector.broadcast(S, qp[qi + 4]);
+            a40 = k0.fma(b, a40);
+            a41 = k1.fma(b, a41);
+            a42 = k2.fma(b, a42);
+            a43 = k3.fma(b, a43);
+            b = FloatVector.broadcast(S, qp[qi + 5]);
+            a50 = k0.fma(b, a50);
+            a51 = k1.fma(b, a51);
+            a52 = k2.fma(b, a52);
+            a53 = k3.fma(b, a53);
+        }
+        a00.intoArray(sc, so + 0 * SUB + 0 * L);
+        a01.intoArray(sc, so + 0 * SUB + 1 * L);
+        a02.intoArray(sc, so + 0 * SUB + 2 * L);
+        a03.intoArray(sc, so + 0 * SUB + 3 * L);
+        a10.intoArray(sc, so + 1 * SUB + 0 * L);
+        a11.intoArray(sc, so + 1 * SUB + 1 * L);
+        a12.intoArray(sc, so + 1 * SUB + 2 * L);
+        a13.intoArray(sc, so + 1 * SUB + 3 * L);
+        a20.intoArray(sc, so + 2 * SUB + 0 * L);
+        a21.intoArray(sc, so + 2 * SUB + 1 * L);
+        a22.intoArray(sc, so + 2 * SUB + 2 * L);
+        a23.intoArray(sc, so + 2 * SUB + 3 * L);
+        a30.intoArray(sc, so + 3 * SUB + 0 * L);
+        a31.intoArray(sc, so + 3 * SUB + 1 * L);
+        a32.intoArray(sc, so + 3 * SUB + 2 * L);
+        a33.intoArray(sc, so + 3 * SUB + 3 * L);
+        a40.intoArray(sc, so + 4 * SUB + 0 * L);
+        a41.intoArray(sc, so + 4 * SUB + 1 * L);
+        a42.intoArray(sc, so + 4 * SUB + 2 * L);
+        a43.intoArray(sc, so + 4 * SUB + 3 * L);
+        a50.intoArray(sc, so + 5 * SUB + 0 * L);
+        a51.intoArray(sc, so + 5 * SUB + 1 * L);
+        a52.intoArray(sc, so + 5 * SUB + 2 * L);
+        a53.intoArray(sc, so + 5 * SUB + 3 * L);
+    }
+
+    /** 6 rows (a0 + i * dv) x 4 packed vectors (W = 4L) of columns, alpha[i] per row. */
+    static void pv6x4(float[] acc, int a0, int dv, float[] vp, int vo, float[] p, int p0,
+                      int j0, int j1, float[] alpha, boolean rescale) {
+        final int a1 = a0 + 1 * dv, a2 = a0 + 2 * dv, a3 = a0 + 3 * dv, a4 = a0 + 4 * dv, a5 = a0 + 5 * dv;
+        FloatVector o00 = FloatVector.fromArray(S, acc, a0 + 0 * L), o01 = FloatVector.fromArray(S, acc, a0 + 1 * L), o02 = FloatVector.fromArray(S, acc, a0 + 2 * L), o03 = FloatVector.fromArray(S, acc, a0 + 3 * L);
+        FloatVector o10 = FloatVector.fromArray(S, acc, a1 + 0 * L), o11 = FloatVector.fromArray(S, acc, a1 + 1 * L), o12 = FloatVector.fromArray(S, acc, a1 + 2 * L), o13 = FloatVector.fromArray(S, acc, a1 + 3 * L);
+        FloatVector o20 = FloatVector.fromArray(S, acc, a2 + 0 * L), o21 = FloatVector.fromArray(S, acc, a2 + 1 * L), o22 = FloatVector.fromArray(S, acc, a2 + 2 * L), o23 = FloatVector.fromArray(S, acc, a2 + 3 * L);
+        FloatVector o30 = FloatVector.fromArray(S, acc, a3 + 0 * L), o31 = FloatVector.fromArray(S, acc, a3 + 1 * L), o32 = FloatVector.fromArray(S, acc, a3 + 2 * L), o33 = FloatVector.fromArray(S, acc, a3 + 3 * L);
+        FloatVector o40 = FloatVector.fromArray(S, acc, a4 + 0 * L), o41 = FloatVector.fromArray(S, acc, a4 + 1 * L), o42 = FloatVector.fromArray(S, acc, a4 + 2 * L), o43 = FloatVector.fromArray(S, acc, a4 + 3 * L);
+        FloatVector o50 = FloatVector.fromArray(S, acc, a5 + 0 * L), o51 = FloatVector.fromArray(S, acc, a5 + 1 * L), o52 = FloatVector.fromArray(S, acc, a5 + 2 * L), o53 = FloatVector.fromArray(S, acc, a5 + 3 * L);
+        if (rescale) {
+            final float al0 = alpha[0];
+            o00 = o00.mul(al0);
+            o01 = o01.mul(al0);
+            o02 = o02.mul(al0);
+            o03 = o03.mul(al0);
+            final float al1 = alpha[1];
+            o10 = o10.mul(al1);
+            o11 = o11.mul(al1);
+            o12 = o12.mul(al1);
+            o13 = o13.mul(al1);
+            final float al2 = alpha[2];
+            o20 = o20.mul(al2);
+            o21 = o21.mul(al2);
+            o22 = o22.mul(al2);
+            o23 = o23.mul(al2);
+            final float al3 = alpha[3];
+            o30 = o30.mul(al3);
+            o31 = o31.mul(al3);
+            o32 = o32.mul(al3);
+            o33 = o33.mul(al3);
+            final float al4 = alpha[4];
+            o40 = o40.mul(al4);
+            o41 = o41.mul(al4);
+            o42 = o42.mul(al4);
+            o43 = o43.mul(al4);
+            final float al5 = alpha[5];
+            o50 = o50.mul(al5);
+            o51 = o51.mul(al5);
+            o52 = o52.mul(al5);
+            o53 = o53.mul(al5);
+        }
+        for (int j = j0; j < j1; j++) {
+            final int vi = vo + j * W;
+            final int pi = p0 + j;
+            final FloatVector v0 = FloatVector.fromArray(S, vp, vi + 0 * L);
+            final FloatVector v1 = FloatVector.fromArray(S, vp, vi + 1 * L);
+            final FloatVector v2 = FloatVector.fromArray(S, vp, vi + 2 * L);
+            final FloatVector v3 = FloatVector.fromArray(S, vp, vi + 3 * L);
+            FloatVector b = FloatVector.broadcast(S, p[pi + 0 * SUB]);
+            o00 = v0.fma(b, o00);
+            o01 = v1.fma(b, o01);
+            o02 = v2.fma(b, o02);
+            o03 = v3.fma(b, o03);
+            b = FloatVector.broadcast(S, p[pi + 1 * SUB]);
+            o10 = v0.fma(b, o10);
+            o11 = v1.fma(b, o11);
+            o12 = v2.fma(b, o12);
+            o13 = v3.fma(b, o13);
+            b = FloatVector.broadcast(S, p[pi + 2 * SUB]);
+            o20 = v0.fma(b, o20);
+            o21 = v1.fma(b, o21);
+            o22 = v2.fma(b, o22);
+            o23 = v3.fma(b, o23);
+            b = FloatVector.broadcast(S, p[pi + 3 * SUB]);
+            o30 = v0.fma(b, o30);
+            o31 = v1.fma(b, o31);
+            o32 = v2.fma(b, o32);
+            o33 = v3.fma(b, o33);
+            b = FloatVector.broadcast(S, p[pi + 4 * SUB]);
+            o40 = v0.fma(b, o40);
+            o41 = v1.fma(b, o41);
+            o42 = v2.fma(b, o42);
+            o43 = v3.fma(b, o43);
+            b = FloatVector.broadcast(S, p[pi + 5 * SUB]);
+            o50 = v0.fma(b, o50);
+            o51 = v1.fma(b, o51);
+            o52 = v2.fma(b, o52);
+            o53 = v3.fma(b, o53);
+        }
+        o00.intoArray(acc, a0 + 0 * L);
+        o01.intoArray(acc, a0 + 1 * L);
+        o02.intoArray(acc, a0 + 2 * L);
+        o03.intoArray(acc, a0 + 3 * L);
+        o10.intoArray(acc, a1 + 0 * L);
+        o11.intoArray(acc, a1 + 1 * L);
+        o12.intoArray(acc, a1 + 2 * L);
+        o13.intoArray(acc, a1 + 3 * L);
+        o20.intoArray(acc, a2 + 0 * L);
+        o21.intoArray(acc, a2 + 1 * L);
+        o22.intoArray(acc, a2 + 2 * L);
+        o23.intoArray(acc, a2 + 3 * L);
+        o30.intoArray(acc, a3 + 0 * L);
+        o31.intoArray(acc, a3 + 1 * L);
+        o32.intoArray(acc, a3 + 2 * L);
+        o33.intoArray(acc, a3 + 3 * L);
+        o40.intoArray(acc, a4 + 0 * L);
+        o41.intoArray(acc, a4 + 1 * L);
+        o42.intoArray(acc, a4 + 2 * L);
+        o43.intoArray(acc, a4 + 3 * L);
+        o50.intoArray(acc, a5 + 0 * L);
+        o51.intoArray(acc, a5 + 1 * L);
+        o52.intoArray(acc, a5 + 2 * L);
+        o53.intoArray(acc, a5 + 3 * L);
     }
 
     /** Scores of one query row against one panel. */

@@ -343,6 +343,9 @@ public final class KernelBench {
      * whole set N times, so that figures to compare are taken side by side.
      */
     public static void main(String[] args) {
+        if (Boolean.getBoolean("longattn.bench.describe")) {
+            System.err.println("simd: " + io.longattn.kernels.SimdKernel.describe());
+        }
         Options o = new Options();
         boolean json = false;
         int[] threadList = {1};
