@@ -48,7 +48,7 @@ public final class AttentionJob {
 
         KvStrategy kv = switch (r.strategy()) {
             case "broadcast" -> BroadcastKv.create(jsc, r.k(), r.v());
-            case "stream", "split-kv" -> new StreamKv(r.k(), r.v());
+            case "stream", "split-kv" -> new StreamKv(r.k(), r.v(), plan.readSpanBlocks());
             default -> throw new IllegalArgumentException("unknown strategy " + r.strategy());
         };
 

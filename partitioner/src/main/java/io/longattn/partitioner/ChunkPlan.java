@@ -21,8 +21,10 @@ public final class ChunkPlan implements Serializable {
     public static final int MIN_KV_CHUNK = 64;
     /** Larger chunks than this are refused: a chunk buffer must stay a small part of a task's heap. */
     public static final int MAX_CHUNK = 1 << 20;
-    /** kv blocks per read of the stream strategy (two such spans are held: in use and read ahead). */
-    public static final int READ_SPAN_BLOCKS = 8;
+    /** Bytes a stream read aims for: few system calls and hand-offs, small next to a task's memory. */
+    public static final long READ_SPAN_BYTES = 1L << 20;
+    /** At most this many kv blocks per read of the stream strategy. */
+    public static final int MAX_READ_SPAN_BLOCKS = 8;
     /** Query rows of a score tile in the SIMD kernel (for the working-set table). */
     public static final int SCORE_TILE_ROWS = 8;
 
@@ -193,13 +195,23 @@ public final class ChunkPlan implements Serializable {
         rows.add(new WorkingSetRow("query chunk (scaled)", "Qc*Hg*D*4", qc * hg * d * 4));
         rows.add(new WorkingSetRow("summaries (max, sum, acc)", "Qc*Hg*(Dv+2)*4", qc * hg * (dv + 2) * 4));
         long hkv = spec.hkv();
-        rows.add(new WorkingSetRow("kv rows read, current + next span", "2*" + READ_SPAN_BLOCKS + "*Kc*Hkv*(D+Dv)*4",
-                2L * READ_SPAN_BLOCKS * kc * hkv * (d + dv) * 4));
+        int span = readSpanBlocks();
+        rows.add(new WorkingSetRow("kv rows read, current + next span", "2*" + span + "*Kc*Hkv*(D+Dv)*4",
+                2L * span * kc * hkv * (d + dv) * 4));
         rows.add(new WorkingSetRow("kv block of one head", "Kc*(D+Dv)*4", kc * (d + dv) * 4));
         rows.add(new WorkingSetRow("kernel scratch (packed K, score tile)", "T*Kc*(D+" + SCORE_TILE_ROWS + ")*4",
                 threads * kc * (d + SCORE_TILE_ROWS) * 4));
         rows.add(new WorkingSetRow("finished output chunk (O, LSE)", "Qc*Hg*(Dv+1)*4", qc * hg * (dv + 1) * 4));
         return rows;
+    }
+
+    /**
+     * kv blocks per read of the stream strategy: as many as fit in {@link #READ_SPAN_BYTES} (all kv heads
+     * of a block are read together), between 1 and {@link #MAX_READ_SPAN_BLOCKS}. Two spans are held.
+     */
+    public int readSpanBlocks() {
+        long blockBytes = (long) kvChunk * spec.hkv() * (spec.d() + spec.dv()) * 4;
+        return (int) Math.max(1, Math.min(MAX_READ_SPAN_BLOCKS, READ_SPAN_BYTES / blockBytes));
     }
 
     public long workingSetBytes() {

@@ -28,8 +28,10 @@ class ChunkPlanTest {
     void smallBudgetShrinksChunksAndTooSmallNamesTheMinimum() {
         AttentionSpec spec = AttentionSpec.of(1 << 16, 1 << 16, 4, 4, 128, 128);
         ChunkPlan roomy = ChunkPlan.create(spec, 4, GiB, 0, 0, 1, 1);
-        ChunkPlan tight = ChunkPlan.create(spec, 4, 300_000, 0, 0, 1, 1);
-        assertTrue(tight.workingSetBytes() <= 300_000);
+        long smallest = new ChunkPlan(spec, ChunkPlan.MIN_QUERY_CHUNK, ChunkPlan.MIN_KV_CHUNK, 1, 0, 1).workingSetBytes();
+        long budget = (roomy.workingSetBytes() + smallest) / 2;
+        ChunkPlan tight = ChunkPlan.create(spec, 4, budget, 0, 0, 1, 1);
+        assertTrue(tight.workingSetBytes() <= budget);
         assertTrue(tight.kvChunk() < roomy.kvChunk() || tight.queryChunk() < roomy.queryChunk());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ChunkPlan.create(spec, 4, 10_000, 0, 0, 1, 1));
         ChunkPlan min = new ChunkPlan(spec, ChunkPlan.MIN_QUERY_CHUNK, ChunkPlan.MIN_KV_CHUNK, 1, 0, 1);

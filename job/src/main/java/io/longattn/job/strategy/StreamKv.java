@@ -14,21 +14,21 @@ import java.util.concurrent.Future;
 
 /**
  * Each unit reads the kv blocks its mask allows straight from the input files (local, HDFS, S3A: any
- * path the executors see), so a task never holds all of K/V. Reads come in spans of
- * {@link #SPAN_BLOCKS} kv blocks (a few MiB: few system calls, few hand-offs), and the span after the
- * one in use is read ahead by a reader thread while the kernel works. Memory per task: two spans,
- * 2 * SPAN_BLOCKS * Kc * Hkv * (D + Dv) floats, whatever Sk is.
+ * path the executors see), so a task never holds all of K/V. Reads come in spans of a few kv blocks
+ * (about 1 MiB, {@link io.longattn.partitioner.ChunkPlan#readSpanBlocks()}: few system calls, few
+ * hand-offs), and the span after the one in use is read ahead by a reader thread while the kernel
+ * works. Memory per task: two spans, whatever Sk is.
  */
 public final class StreamKv implements KvStrategy {
     private static final long serialVersionUID = 1L;
-    /** kv blocks per read. */
-    public static final int SPAN_BLOCKS = io.longattn.partitioner.ChunkPlan.READ_SPAN_BLOCKS;
     private final TensorHeader k;
     private final TensorHeader v;
+    private final int spanBlocks;
 
-    public StreamKv(TensorHeader k, TensorHeader v) {
+    public StreamKv(TensorHeader k, TensorHeader v, int spanBlocks) {
         this.k = k;
         this.v = v;
+        this.spanBlocks = spanBlocks;
     }
 
     @Override
@@ -67,7 +67,7 @@ public final class StreamKv implements KvStrategy {
         @Override
         public void load(int group, int k0, int length, KvBlock dst) {
             if (!(current.k0 <= k0 && k0 + length <= current.k0 + current.length)) {
-                int span = SPAN_BLOCKS * dst.capacity;
+                int span = spanBlocks * dst.capacity;
                 Rows next;
                 if (ahead != null && aheadK0 <= k0 && k0 + length <= aheadK0 + aheadLength) {
                     next = await(ahead);
