@@ -54,6 +54,10 @@ public final class JobLauncher {
                     "one of " + KernelSelector.available() + " (available on this machine)");
         }
         int threads = intSetting(conf, Settings.THREADS, 1, 256);
+        if (threads > 1 && !kernel.name().equals("simd")) {
+            throw new UserError(flagOf(Settings.THREADS), threads + " threads need the simd kernel, kernel " + kernel.name()
+                    + " has no threads of its own", "--threads 1 or --kernel simd");
+        }
         int qChunk = intSetting(conf, Settings.Q_CHUNK, 0, ChunkPlan.MAX_CHUNK);
         int kvChunk = intSetting(conf, Settings.KV_CHUNK, 0, ChunkPlan.MAX_CHUNK);
         if (opt.qChunk != null && opt.qChunk <= 0) throw new UserError("--q-chunk", opt.qChunk + " is not positive", "1.." + ChunkPlan.MAX_CHUNK);

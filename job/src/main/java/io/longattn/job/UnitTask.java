@@ -82,7 +82,7 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
         Runner(List<UnitOfWork> units) {
             this.units = units;
             KernelSelector.Choice choice = KernelSelector.select(kernelName);
-            AttentionKernel kernel = choice.create(spec);
+            AttentionKernel kernel = KernelSelector.create(kernelName, spec, plan.threads());
             this.runner = new UnitRunner(spec, kernel, plan.queryChunk(), plan.kvChunk());
             this.qReader = TensorFiles.open(q);
             this.source = kv.open();

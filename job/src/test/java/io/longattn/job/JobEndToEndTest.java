@@ -165,12 +165,14 @@ class JobEndToEndTest {
     }
 
     @Test
-    void outputBitsDoNotDependOnPartitionsBalanceOrStrategy() throws Exception {
+    void outputBitsDoNotDependOnPartitionsBalanceStrategyOrThreads() throws Exception {
         String[] qkv = TestData.write(dir, ".npy", 257, 257, 2, 1, 32, 32, 14);
         String[][] variants = {
                 {"spark.longattn.partitions", "1", "spark.longattn.balance", "none", "spark.longattn.strategy", "broadcast"},
                 {"spark.longattn.partitions", "7", "spark.longattn.balance", "lpt", "spark.longattn.strategy", "broadcast"},
                 {"spark.longattn.partitions", "5", "spark.longattn.balance", "lpt", "spark.longattn.strategy", "stream"},
+                {"spark.longattn.partitions", "2", "spark.longattn.balance", "lpt", "spark.longattn.strategy", "stream",
+                        "spark.longattn.threads", "2"},
         };
         byte[] first = null;
         for (int i = 0; i < variants.length; i++) {

@@ -25,8 +25,9 @@ public final class ChunkPlan implements Serializable {
     public static final long READ_SPAN_BYTES = 1L << 20;
     /** At most this many kv blocks per read of the stream strategy. */
     public static final int MAX_READ_SPAN_BLOCKS = 8;
-    /** Query rows of a score tile in the SIMD kernel (for the working-set table). */
+    /** Query rows (at most) and keys of a score tile in the SIMD kernel (for the working-set table). */
     public static final int SCORE_TILE_ROWS = 8;
+    public static final int SCORE_TILE_KEYS = 256;
 
     private final AttentionSpec spec;
     private final int queryChunk;
@@ -199,8 +200,9 @@ public final class ChunkPlan implements Serializable {
         rows.add(new WorkingSetRow("kv rows read, current + next span", "2*" + span + "*Kc*Hkv*(D+Dv)*4",
                 2L * span * kc * hkv * (d + dv) * 4));
         rows.add(new WorkingSetRow("kv block of one head", "Kc*(D+Dv)*4", kc * (d + dv) * 4));
-        rows.add(new WorkingSetRow("kernel scratch (packed K, score tile)", "T*Kc*(D+" + SCORE_TILE_ROWS + ")*4",
-                threads * kc * (d + SCORE_TILE_ROWS) * 4));
+        rows.add(new WorkingSetRow("kernel scratch (packed K, V, Q; score tiles)",
+                "Kc*(D+Dv)*4+Qc*Hg*D*4+T*" + SCORE_TILE_ROWS + "*" + SCORE_TILE_KEYS + "*4",
+                kc * (d + dv) * 4 + qc * hg * d * 4 + (long) threads * SCORE_TILE_ROWS * SCORE_TILE_KEYS * 4));
         rows.add(new WorkingSetRow("finished output chunk (O, LSE)", "Qc*Hg*(Dv+1)*4", qc * hg * (dv + 1) * 4));
         return rows;
     }
