@@ -54,13 +54,13 @@ public final class AttentionJob {
 
         LongAccumulator unitsDone = jsc.sc().longAccumulator("longattn.unitsDone");
         LongAccumulator pairsDone = jsc.sc().longAccumulator("longattn.pairsDone");
-        UnitProgress listener = new UnitProgress(unitsDone, pairsDone, COMPUTE_STAGE);
+        UnitProgress listener = new UnitProgress(unitsDone, pairsDone);
         jsc.sc().addSparkListener(listener);
         List<Tuple2<Integer, UnitOfWork>> keyed = new ArrayList<>(units.size());
         for (UnitOfWork u : units) keyed.add(new Tuple2<>(u.index, u));
         JavaPairRDD<Integer, UnitOfWork> placed = jsc.parallelizePairs(keyed, r.partitions())
                 .partitionBy(new UnitPartitioner(assignment));
-        // the stage that runs the units carries this name, so progress can find it
+        // the stage that runs the units carries this name in Spark's UI, logs and event log
         jsc.setCallSite(COMPUTE_STAGE);
         JavaPairRDD<Integer, UnitResult> results = placed
                 .mapPartitionsToPair(new UnitTask(plan, r.q(), kv, r.kernel(), r.failFirstAttempt(), r.failAtUnit(), unitsDone, pairsDone));

@@ -21,16 +21,14 @@ import java.util.concurrent.ConcurrentHashMap;
 final class UnitProgress extends SparkListener {
     private final long unitsId;
     private final long pairsId;
-    private final String stageName;
     private final Map<Long, long[]> running = new ConcurrentHashMap<>();
     private final List<Double> taskSeconds = new ArrayList<>();
     private volatile long finishedUnits;
     private volatile long finishedPairs;
 
-    UnitProgress(LongAccumulator unitsDone, LongAccumulator pairsDone, String stageName) {
+    UnitProgress(LongAccumulator unitsDone, LongAccumulator pairsDone) {
         this.unitsId = unitsDone.id();
         this.pairsId = pairsDone.id();
-        this.stageName = stageName;
     }
 
     long unitsDone() {
@@ -84,9 +82,5 @@ final class UnitProgress extends SparkListener {
             }
         }
         return null;
-    }
-
-    String stageName() {
-        return stageName;
     }
 }
