@@ -27,6 +27,8 @@ final class BenchCommand implements Runnable {
         @Option(names = "--kernel", paramLabel = "simd|scalar|all", description = "Kernels to time (default simd).") String kernel = "simd";
         @Option(names = "--reps", paramLabel = "N", description = "Timed repetitions (default 5).") int reps = 5;
         @Option(names = "--warmup", paramLabel = "N", description = "Warm-up repetitions (default 2).") int warmup = 2;
+        @Option(names = "--parallel-units", description = "With T threads, run T units side by side (as a job's tasks do)"
+                + " instead of splitting each unit between the kernel's own threads.") boolean parallelUnits;
         @Option(names = "--json", description = "One JSON object per kernel per line.") boolean json;
 
         @Override
@@ -46,6 +48,7 @@ final class BenchCommand implements Runnable {
             if (threads < 1) throw new UserError("--threads", threads + " is not positive", "an integer >= 1");
             if (reps < 1) throw new UserError("--reps", reps + " is not positive", "an integer >= 1");
             o.threads = threads;
+            o.parallelUnits = parallelUnits;
             o.reps = reps;
             o.warmup = Math.max(0, warmup);
             o.kernels = List.of(kernel.split(","));

@@ -356,8 +356,8 @@ public final class KernelBench {
                 case "--json" -> json = true;
                 case "--causal" -> o.causal = true;
                 case "--skip-peak" -> o.skipPeak = true;
-                case "--no-interleave-peak" -> o.interleavePeak = false;
                 case "--parallel-units" -> o.parallelUnits = true;
+                case "--no-interleave-peak" -> o.interleavePeak = false;
                 default -> {
                     if (i + 1 >= args.length) throw new IllegalArgumentException("option " + a + " needs a value");
                     String v = args[++i];
