@@ -96,15 +96,7 @@ final class ArrowTensorWriter implements TensorWriter {
 
     @Override
     public void append(float[] src, int offset, int tokens) throws IOException {
-        if (finished) throw new IllegalStateException(out.path + ": append after commit or close");
-        if (tokens < 0) throw new IllegalArgumentException("tokens " + tokens + " < 0");
-        if (rows + tokens > seq) {
-            throw new IllegalStateException(out.path + ": appending " + tokens + " rows to " + rows + " exceeds seq " + seq);
-        }
-        long total = (long) tokens * listSize;
-        if (offset < 0 || offset + total > src.length) {
-            throw new IndexOutOfBoundsException("src[" + offset + " .. " + (offset + total) + ") outside length " + src.length);
-        }
+        AppendCheck.check(out.path, finished, rows, seq, src, offset, tokens, listSize);
         int in = offset;
         int left = tokens;
         while (left > 0) {

@@ -46,15 +46,7 @@ final class NpyTensorWriter implements TensorWriter {
 
     @Override
     public void append(float[] src, int offset, int tokens) throws IOException {
-        if (finished) throw new IllegalStateException(out.path + ": append after commit or close");
-        if (tokens < 0) throw new IllegalArgumentException("tokens " + tokens + " < 0");
-        if (rows + tokens > seq) {
-            throw new IllegalStateException(out.path + ": appending " + tokens + " rows to " + rows + " exceeds seq " + seq);
-        }
-        long n = (long) tokens * perToken;
-        if (offset < 0 || offset + n > src.length) {
-            throw new IndexOutOfBoundsException("src[" + offset + " .. " + (offset + n) + ") outside length " + src.length);
-        }
+        long n = AppendCheck.check(out.path, finished, rows, seq, src, offset, tokens, perToken);
         int esize = dtype.bytes();
         int perChunk = buf.capacity() / esize;
         int in = offset;
