@@ -116,15 +116,29 @@ final class Storage {
     /** A file opened for reading: its size, positional reads, and a seekable channel view for Arrow. */
     abstract static class InputFile implements Closeable {
         final String path;
+        private final long size;
 
-        InputFile(String path) {
+        InputFile(String path, long size) {
             this.path = path;
+            this.size = size;
         }
 
-        abstract long size();
+        long size() {
+            return size;
+        }
+
+        /** One positioned read into dst; the bytes read, or -1 at the end of the file. */
+        abstract int read(long pos, ByteBuffer dst) throws IOException;
 
         /** Fills dst's remaining bytes from file position pos; EOFException when the file ends first. */
-        abstract void readFully(long pos, ByteBuffer dst) throws IOException;
+        void readFully(long pos, ByteBuffer dst) throws IOException {
+            long p = pos;
+            while (dst.hasRemaining()) {
+                int n = read(p, dst);
+                if (n < 0) throw new EOFException(path + ": ends at byte " + p + ", " + dst.remaining() + " more bytes expected");
+                p += n;
+            }
+        }
 
         /** A seekable channel over the file (closing it closes this file). */
         abstract SeekableByteChannel channel();
@@ -206,27 +220,15 @@ final class Storage {
 
     private static final class LocalInput extends InputFile {
         private final FileChannel ch;
-        private final long size;
 
         LocalInput(String path, FileChannel ch, long size) {
-            super(path);
+            super(path, size);
             this.ch = ch;
-            this.size = size;
         }
 
         @Override
-        long size() {
-            return size;
-        }
-
-        @Override
-        void readFully(long pos, ByteBuffer dst) throws IOException {
-            long p = pos;
-            while (dst.hasRemaining()) {
-                int n = ch.read(dst, p);
-                if (n < 0) throw new EOFException(path + ": ends at byte " + p + ", " + dst.remaining() + " more bytes expected");
-                p += n;
-            }
+        int read(long pos, ByteBuffer dst) throws IOException {
+            return ch.read(dst, pos);
         }
 
         @Override
@@ -242,35 +244,19 @@ final class Storage {
 
     private static final class HadoopInput extends InputFile {
         private final FSDataInputStream in;
-        private final long size;
         private byte[] scratch;
         private final HadoopChannel channel = new HadoopChannel();
 
         HadoopInput(String path, FSDataInputStream in, long size) {
-            super(path);
+            super(path, size);
             this.in = in;
-            this.size = size;
-        }
-
-        @Override
-        long size() {
-            return size;
-        }
-
-        @Override
-        void readFully(long pos, ByteBuffer dst) throws IOException {
-            long p = pos;
-            while (dst.hasRemaining()) {
-                int n = read(p, dst);
-                if (n < 0) throw new EOFException(path + ": ends at byte " + p + ", " + dst.remaining() + " more bytes expected");
-                p += n;
-            }
         }
 
         /** Positioned read into dst (heap buffers directly, direct buffers through a scratch array). */
+        @Override
         int read(long pos, ByteBuffer dst) throws IOException {
-            if (pos >= size) return -1;
-            int want = (int) Math.min(dst.remaining(), size - pos);
+            if (pos >= size()) return -1;
+            int want = (int) Math.min(dst.remaining(), size() - pos);
             if (dst.hasArray()) {
                 int n = in.read(pos, dst.array(), dst.arrayOffset() + dst.position(), want);
                 if (n > 0) dst.position(dst.position() + n);
@@ -326,7 +312,7 @@ final class Storage {
 
             @Override
             public long size() {
-                return size;
+                return HadoopInput.this.size();
             }
 
             @Override
