@@ -179,6 +179,11 @@ public final class SimdKernel implements AttentionKernel {
         return null;
     }
 
+    /** The register tile, rows x vectors, e.g. "4x2" (for tests). */
+    static String tileShape() {
+        return R + "x" + NV;
+    }
+
     public static String describe() {
         return S.length() + " float lanes (" + S.vectorBitSize() + "-bit" + (REGS32 ? ", 32 registers" : "") + "), "
                 + R + "x" + W + " tiles, " + SUB + "-key sub-blocks" + (SVML_DEFAULT ? ", svml exp" : ", exp2 polynomial");
@@ -396,11 +401,14 @@ public final class SimdKernel implements AttentionKernel {
         final int[] hi = new int[R + PAD];
         final float[] alpha = new float[R + PAD];
         final float[] lanes = new float[L + PAD];
+        /** Accumulator rows of a partial (padded) tile: [R][dv]. */
+        final float[] tacc;
         /** This part's full row tiles of the query chunk, packed [tile][c][R]. */
         float[] qp = new float[0];
 
         Part(int index) {
             this.index = index;
+            this.tacc = new float[R * dv + PAD];
         }
 
         /** Rows [r0, r1) of the chunk (r0 a multiple of R) against the whole block. */
@@ -408,33 +416,44 @@ public final class SimdKernel implements AttentionKernel {
             if (r0 >= r1) return;
             final int n = kv.length();
             final int k0 = kv.k0();
-            final int tiles = (r1 - r0) / R;
+            // a last partial tile is packed with zero rows and runs through the same R-row
+            // micro-kernels (a one-row kernel costs ~6x more per flop: a 4-row tail of a 256-row chunk
+            // would take ~9% of the time with 6-row tiles); each row's arithmetic is the same in a
+            // full and in a padded tile, so the bits do not depend on where the tiles fall
+            final int tiles = (r1 - r0 + R - 1) / R;
             if (qp.length < tiles * R * d) qp = new float[Math.max(tiles * R * d, 2 * qp.length)];
-            packQ(q.data, r0, tiles);
+            packQ(q.data, r0, r1, tiles);
             final boolean chunkFull = mask.blockFullyVisible(q.q0(), q.tokens(), k0, n);
             for (int kb = 0; kb < n; kb += SUB) {
                 final int ke = Math.min(kb + SUB, n);
                 for (int t = 0; t < tiles; t++) {
-                    tile(q, kv, state, r0 + t * R, R, t * R * d, kb, ke, chunkFull);
-                }
-                if (r0 + tiles * R < r1) {
-                    tile(q, kv, state, r0 + tiles * R, r1 - r0 - tiles * R, -1, kb, ke, chunkFull);
+                    final int r = r0 + t * R;
+                    tile(q, kv, state, r, Math.min(R, r1 - r), t * R * d, kb, ke, chunkFull);
                 }
             }
         }
 
-        private void packQ(float[] q, int r0, int tiles) {
+        /** Packs rows [r0, r1) as tiles [tile][c][R], the rows past r1 of the last tile as zeros. */
+        private void packQ(float[] q, int r0, int r1, int tiles) {
             final float[] dst = qp;
             for (int t = 0; t < tiles; t++) {
                 final int base = t * R * d;
                 for (int i = 0; i < R; i++) {
-                    final int src = (r0 + t * R + i) * d;
-                    for (int c = 0; c < d; c++) dst[base + c * R + i] = q[src + c];
+                    final int row = r0 + t * R + i;
+                    if (row < r1) {
+                        final int src = row * d;
+                        for (int c = 0; c < d; c++) dst[base + c * R + i] = q[src + c];
+                    } else {
+                        for (int c = 0; c < d; c++) dst[base + c * R + i] = 0f;
+                    }
                 }
             }
         }
 
-        /** Rows [r, r + nr) against keys [kb, ke) of the block (block-relative); qo: packed tile, or -1. */
+        /**
+         * Rows [r, r + nr) (nr <= R; the packed tile at qp[qo] has R rows, zeros past nr) against keys
+         * [kb, ke) of the block (block-relative).
+         */
         private void tile(QueryChunk q, KvBlock kv, SoftmaxState state, int r, int nr, int qo, int kb, int ke,
                           boolean chunkFull) {
             final int k0 = kv.k0();
@@ -472,96 +491,74 @@ public final class SimdKernel implements AttentionKernel {
             final int je = (uHi + W - 1) / W * W;
             final float[] s = sc;
             // 1. scores for panels [js/W, je/W) into sc[i][j - kb]
-            if (nr == R) {
-                if (R == 8) {
-                    for (int j = js; j < je; j += W) {
-                        scores8(qp, qo, d, kp, j * d + OFF, s, OFF + j - kb);
-                    }
-                } else if (R == 6) {
-                    for (int j = js; j < je; j += W) {
-                        scores6x4(qp, qo, d, kp, j * d + OFF, s, OFF + j - kb);
-                    }
-                } else if (NV == 4) {
-                    for (int j = js; j < je; j += W) {
-                        scores4x4(qp, qo, d, kp, j * d + OFF, s, OFF + j - kb);
-                    }
-                } else {
-                    for (int j = js; j < je; j += W) {
-                        scores4(qp, qo, d, kp, j * d + OFF, s, OFF + j - kb);
-                    }
-                }
+            if (R == 8) {
+                for (int j = js; j < je; j += W) scores8(qp, qo, d, kp, j * d + OFF, s, OFF + j - kb);
+            } else if (R == 6) {
+                for (int j = js; j < je; j += W) scores6x4(qp, qo, d, kp, j * d + OFF, s, OFF + j - kb);
+            } else if (NV == 4) {
+                for (int j = js; j < je; j += W) scores4x4(qp, qo, d, kp, j * d + OFF, s, OFF + j - kb);
             } else {
-                for (int i = 0; i < nr; i++) {
-                    final int qi = (r + i) * d;
-                    for (int j = js; j < je; j += W) {
-                        for (int h = 0; h < W; h += 2 * L) {
-                            scores1(q.data, qi, d, kp, j * d + h + OFF, s, OFF + i * SUB + j - kb + h);
-                        }
-                    }
-                }
+                for (int j = js; j < je; j += W) scores4(qp, qo, d, kp, j * d + OFF, s, OFF + j - kb);
             }
-            // 2. online softmax per row
+            // 2. online softmax per row; the padding rows of a partial tile keep their (zero) scores as
+            // p and alpha 1: they only ever touch the padding rows of the scratch accumulator
             boolean rescale = false;
             for (int i = 0; i < nr; i++) {
                 float a = softmaxRow(state, r + i, OFF + i * SUB - kb, js, je, lo[i], hi[i]);
                 alpha[i] = a;
                 if (a != 1f) rescale = true;
             }
-            // 3. acc = acc * alpha + P V over keys [uLo, uHi)
-            final float[] acc = state.acc, v = kv.v, vpk = vp;
+            for (int i = nr; i < R; i++) alpha[i] = 1f;
+            // 3. acc = acc * alpha + P V over keys [uLo, uHi); a partial tile works on a scratch copy
+            final float[] acc;
+            final int a0;
+            if (nr == R) {
+                acc = state.acc;
+                a0 = r * dv;
+            } else {
+                acc = tacc;
+                a0 = 0;
+                System.arraycopy(state.acc, r * dv, acc, 0, nr * dv);
+                Arrays.fill(acc, nr * dv, R * dv, 0f);
+            }
+            final float[] v = kv.v, vpk = vp;
             final int groups = dv / W, dvw = groups * W, dvl = dv / L * L;
             final int nPad = (kv.length() + W - 1) / W * W;
-            if (nr == R) {
-                final int a0 = r * dv;
-                final int s0 = OFF - kb;
-                if (R == 8) {
-                    for (int g = 0; g < groups; g++) {
-                        pv8x2(acc, a0 + g * W, dv, vpk, g * nPad * W + OFF, s, s0, uLo, uHi, alpha, rescale);
-                    }
-                } else if (R == 6) {
-                    for (int g = 0; g < groups; g++) {
-                        pv6x4(acc, a0 + g * W, dv, vpk, g * nPad * W + OFF, s, s0, uLo, uHi, alpha, rescale);
-                    }
-                } else if (NV == 4) {
-                    for (int g = 0; g < groups; g++) {
-                        pv4x4(acc, a0 + g * W, dv, vpk, g * nPad * W + OFF, s, s0, uLo, uHi, alpha, rescale);
-                    }
-                } else {
-                    for (int g = 0; g < groups; g++) {
-                        pv4x2(acc, a0 + g * W, dv, vpk, g * nPad * W + OFF, s, s0, uLo, uHi,
-                                alpha[0], alpha[1], alpha[2], alpha[3], rescale);
-                    }
+            final int s0 = OFF - kb;
+            if (R == 8) {
+                for (int g = 0; g < groups; g++) {
+                    pv8x2(acc, a0 + g * W, dv, vpk, g * nPad * W + OFF, s, s0, uLo, uHi, alpha, rescale);
                 }
-                int i4 = 0;
-                for (; i4 + 4 <= R; i4 += 4) {
-                    for (int c = dvw; c < dvl; c += L) {
-                        pv4x1(acc, a0 + i4 * dv + c, dv, v, c, s, s0 + i4 * SUB, uLo, uHi,
-                                alpha[i4], alpha[i4 + 1], alpha[i4 + 2], alpha[i4 + 3], rescale);
-                    }
+            } else if (R == 6) {
+                for (int g = 0; g < groups; g++) {
+                    pv6x4(acc, a0 + g * W, dv, vpk, g * nPad * W + OFF, s, s0, uLo, uHi, alpha, rescale);
                 }
-                for (; i4 < R; i4++) {
-                    for (int c = dvw; c < dvl; c += L) {
-                        pv1x1(acc, a0 + i4 * dv + c, dv, v, c, s, s0 + i4 * SUB, uLo, uHi, alpha[i4], rescale);
-                    }
-                }
-                for (int i = 0; i < R; i++) {
-                    pvScalar(acc, a0 + i * dv, dv, v, dvl, dv, s, s0 + i * SUB, uLo, uHi, alpha[i]);
+            } else if (NV == 4) {
+                for (int g = 0; g < groups; g++) {
+                    pv4x4(acc, a0 + g * W, dv, vpk, g * nPad * W + OFF, s, s0, uLo, uHi, alpha, rescale);
                 }
             } else {
-                for (int i = 0; i < nr; i++) {
-                    final int ai = (r + i) * dv;
-                    final int si = OFF + i * SUB - kb;
-                    for (int g = 0; g < groups; g++) {
-                        for (int h = 0; h < W; h += 2 * L) {
-                            pv1x2(acc, ai + g * W + h, vpk, g * nPad * W + h + OFF, s, si, uLo, uHi, alpha[i], rescale);
-                        }
-                    }
-                    for (int c = dvw; c < dvl; c += L) {
-                        pv1x1(acc, ai + c, dv, v, c, s, si, uLo, uHi, alpha[i], rescale);
-                    }
-                    pvScalar(acc, ai, dv, v, dvl, dv, s, si, uLo, uHi, alpha[i]);
+                for (int g = 0; g < groups; g++) {
+                    pv4x2(acc, a0 + g * W, dv, vpk, g * nPad * W + OFF, s, s0, uLo, uHi,
+                            alpha[0], alpha[1], alpha[2], alpha[3], rescale);
                 }
             }
+            int i4 = 0;
+            for (; i4 + 4 <= R; i4 += 4) {
+                for (int c = dvw; c < dvl; c += L) {
+                    pv4x1(acc, a0 + i4 * dv + c, dv, v, c, s, s0 + i4 * SUB, uLo, uHi,
+                            alpha[i4], alpha[i4 + 1], alpha[i4 + 2], alpha[i4 + 3], rescale);
+                }
+            }
+            for (; i4 < R; i4++) {
+                for (int c = dvw; c < dvl; c += L) {
+                    pv1x1(acc, a0 + i4 * dv + c, dv, v, c, s, s0 + i4 * SUB, uLo, uHi, alpha[i4], rescale);
+                }
+            }
+            for (int i = 0; i < R; i++) {
+                pvScalar(acc, a0 + i * dv, dv, v, dvl, dv, s, s0 + i * SUB, uLo, uHi, alpha[i]);
+            }
+            if (nr < R) System.arraycopy(acc, 0, state.acc, r * dv, nr * dv);
         }
 
         /**
@@ -1127,19 +1124,6 @@ public final class SimdKernel implements AttentionKernel {
         o53.intoArray(acc, a5 + 3 * L);
     }
 
-    /** Scores of one query row against one panel. */
-    static void scores1(float[] q, int qo, int d, float[] kp, int ko, float[] sc, int so) {
-        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
-        for (int c = 0; c < d; c++) {
-            final int k = ko + c * W;
-            FloatVector b = FloatVector.broadcast(S, q[qo + c]);
-            a0 = FloatVector.fromArray(S, kp, k).fma(b, a0);
-            a1 = FloatVector.fromArray(S, kp, k + L).fma(b, a1);
-        }
-        a0.intoArray(sc, so);
-        a1.intoArray(sc, so + L);
-    }
-
     /**
      * acc rows a0, a0+dv, a0+2dv, a0+3dv, W columns: acc = acc * alpha + sum_j p[i][j] v[j], v packed as
      * vp[vo + j * W + w], p[p0 + i * SUB + j].
@@ -1215,24 +1199,6 @@ public final class SimdKernel implements AttentionKernel {
         o1.intoArray(acc, a1);
         o2.intoArray(acc, a2);
         o3.intoArray(acc, a3);
-    }
-
-    /** One row, W packed columns. */
-    private static void pv1x2(float[] acc, int a0, float[] vp, int vo, float[] p, int p0,
-                              int j0, int j1, float al, boolean rescale) {
-        FloatVector o0 = FloatVector.fromArray(S, acc, a0), o1 = FloatVector.fromArray(S, acc, a0 + L);
-        if (rescale) {
-            o0 = o0.mul(al);
-            o1 = o1.mul(al);
-        }
-        for (int j = j0; j < j1; j++) {
-            final int vi = vo + j * W;
-            final FloatVector b = FloatVector.broadcast(S, p[p0 + j]);
-            o0 = FloatVector.fromArray(S, vp, vi).fma(b, o0);
-            o1 = FloatVector.fromArray(S, vp, vi + L).fma(b, o1);
-        }
-        o0.intoArray(acc, a0);
-        o1.intoArray(acc, a0 + L);
     }
 
     /** One row, one vector of columns. */
