@@ -16,6 +16,22 @@ public interface AttentionKernel extends AutoCloseable {
      */
     void accumulate(QueryChunk q, KvBlock kv, SoftmaxState state);
 
+    /**
+     * {@link #accumulate(QueryChunk, KvBlock, SoftmaxState)}, also running {@code alongside} (when not
+     * null) before it returns: a kernel with threads of its own runs it on one of them while the others
+     * compute, so the caller can have the next kv block loaded into another buffer meanwhile.
+     * alongside must not touch q, kv or state. By default it runs after the block.
+     */
+    default void accumulate(QueryChunk q, KvBlock kv, SoftmaxState state, Runnable alongside) {
+        accumulate(q, kv, state);
+        if (alongside != null) alongside.run();
+    }
+
+    /** Threads this kernel computes one call with (1 unless it owns workers). */
+    default int threads() {
+        return 1;
+    }
+
     /** Releases what the kernel owns (e.g. its worker threads); idempotent. No-op by default. */
     @Override
     default void close() {

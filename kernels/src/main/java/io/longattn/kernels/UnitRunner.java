@@ -14,6 +14,9 @@ public final class UnitRunner {
     private final QueryChunk query;
     private final SoftmaxState state;
     private final KvBlock block;
+    /** The second kv buffer of a kernel with threads of its own (the next block loads into it), else null. */
+    private final KvBlock next;
+    private final Loader loader = new Loader();
     private long blocksVisited;
 
     public UnitRunner(AttentionSpec spec, AttentionKernel kernel, int queryChunkTokens, int kvBlockSize) {
@@ -25,6 +28,7 @@ public final class UnitRunner {
         this.query = new QueryChunk(queryChunkTokens, hg, spec.d());
         this.state = new SoftmaxState(queryChunkTokens * hg, spec.dv());
         this.block = new KvBlock(kvBlockSize, spec.d(), spec.dv());
+        this.next = kernel.threads() > 1 ? new KvBlock(kvBlockSize, spec.d(), spec.dv()) : null;
     }
 
     public AttentionKernel kernel() {
@@ -60,15 +64,68 @@ public final class UnitRunner {
         int hi = Math.min(kvTo, mask.unionHi(q0, tokens));
         if (lo >= hi) return state;
         int first = lo / kvBlockSize, last = (hi - 1) / kvBlockSize;
-        for (int b = first; b <= last; b++) {
-            int k0 = b * kvBlockSize;
-            int len = Math.min(kvBlockSize, spec.sk() - k0);
-            if (mask.blockFullyMasked(q0, tokens, k0, len)) continue;
-            source.load(group, k0, len, block);
-            kernel.accumulate(query, block, state);
+        if (next == null) {
+            for (int b = first; b <= last; b++) {
+                int k0 = b * kvBlockSize;
+                int len = Math.min(kvBlockSize, spec.sk() - k0);
+                if (mask.blockFullyMasked(q0, tokens, k0, len)) continue;
+                source.load(group, k0, len, block);
+                kernel.accumulate(query, block, state);
+                blocksVisited++;
+            }
+            return state;
+        }
+        // the kernel's threads compute block b while one of them loads the next allowed block into the
+        // other buffer: the load is not a serial step that leaves the others waiting
+        KvBlock cur = block, other = next;
+        int b = nextAllowed(first, last, q0, tokens);
+        if (b > last) return state;
+        load(source, group, b, cur);
+        while (b <= last) {
+            int n = nextAllowed(b + 1, last, q0, tokens);
+            if (n <= last) loader.set(source, group, n, other);
+            kernel.accumulate(query, cur, state, n <= last ? loader : null);
             blocksVisited++;
+            KvBlock t = cur;
+            cur = other;
+            other = t;
+            b = n;
         }
         return state;
+    }
+
+    /** Loads one kv block; reused block after block (nothing allocated per block). */
+    private final class Loader implements Runnable {
+        private KvSource source;
+        private int group;
+        private int b;
+        private KvBlock into;
+
+        void set(KvSource source, int group, int b, KvBlock into) {
+            this.source = source;
+            this.group = group;
+            this.b = b;
+            this.into = into;
+        }
+
+        @Override
+        public void run() {
+            load(source, group, b, into);
+        }
+    }
+
+    /** The first block in [b, last] that the mask does not fully hide, or last + 1. */
+    private int nextAllowed(int b, int last, int q0, int tokens) {
+        for (; b <= last; b++) {
+            int k0 = b * kvBlockSize;
+            if (!mask.blockFullyMasked(q0, tokens, k0, Math.min(kvBlockSize, spec.sk() - k0))) return b;
+        }
+        return b;
+    }
+
+    private void load(KvSource source, int group, int b, KvBlock into) {
+        int k0 = b * kvBlockSize;
+        source.load(group, k0, Math.min(kvBlockSize, spec.sk() - k0), into);
     }
 
     public void finishInto(float[] out, int outOffset, float[] lse, int lseOffset) {
