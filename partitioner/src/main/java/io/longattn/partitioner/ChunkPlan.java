@@ -2,6 +2,7 @@ package io.longattn.partitioner;
 
 import io.longattn.kernels.AttentionSpec;
 import io.longattn.kernels.MaskGeometry;
+import io.longattn.kernels.SimdKernel;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -63,7 +64,7 @@ public final class ChunkPlan implements Serializable {
         checkChunk("--q-chunk", queryChunk);
         checkChunk("--kv-chunk", kvChunk);
         int groups = spec.hkv();
-        int qc = queryChunk > 0 ? Math.min(queryChunk, spec.sq()) : Math.min(DEFAULT_QUERY_CHUNK, spec.sq());
+        int qc = queryChunk > 0 ? Math.min(queryChunk, spec.sq()) : Math.min(startQueryChunk(spec, threads), spec.sq());
         int kc = kvChunk > 0 ? Math.min(kvChunk, spec.sk()) : Math.min(DEFAULT_KV_CHUNK, spec.sk());
         if (queryChunk <= 0) {
             while (qc > 64 && (long) ceilDiv(spec.sq(), qc) * groups * kvSplits < 4L * partitions) qc /= 2;
@@ -86,6 +87,18 @@ public final class ChunkPlan implements Serializable {
             }
         }
         return plan;
+    }
+
+    /**
+     * {@link #DEFAULT_QUERY_CHUNK}, or with the kernel's own threads enough tokens for
+     * {@link SimdKernel#ROWS_PER_THREAD} query rows per thread (a power of two), whichever is more.
+     */
+    static int startQueryChunk(AttentionSpec spec, int threads) {
+        if (threads <= 1) return DEFAULT_QUERY_CHUNK;
+        long tokens = ceilDiv(SimdKernel.ROWS_PER_THREAD * threads, spec.groupSize());
+        int qc = DEFAULT_QUERY_CHUNK;
+        while (qc < tokens && qc < MAX_CHUNK) qc *= 2;
+        return qc;
     }
 
     /**
@@ -199,7 +212,11 @@ public final class ChunkPlan implements Serializable {
         int span = readSpanBlocks();
         rows.add(new WorkingSetRow("kv rows read, current + next span", "2*" + span + "*Kc*Hkv*(D+Dv)*4",
                 2L * span * kc * hkv * (d + dv) * 4));
-        rows.add(new WorkingSetRow("kv block of one head", "Kc*(D+Dv)*4", kc * (d + dv) * 4));
+        if (threads > 1) { // the kernel's threads compute one block while one of them loads the next
+            rows.add(new WorkingSetRow("kv blocks of one head, current + next", "2*Kc*(D+Dv)*4", 2 * kc * (d + dv) * 4));
+        } else {
+            rows.add(new WorkingSetRow("kv block of one head", "Kc*(D+Dv)*4", kc * (d + dv) * 4));
+        }
         rows.add(new WorkingSetRow("kernel scratch (packed K, V, Q; score tiles)",
                 "Kc*(D+Dv)*4+Qc*Hg*D*4+T*" + SCORE_TILE_ROWS + "*" + SCORE_TILE_KEYS + "*4",
                 kc * (d + dv) * 4 + qc * hg * d * 4 + (long) threads * SCORE_TILE_ROWS * SCORE_TILE_KEYS * 4));

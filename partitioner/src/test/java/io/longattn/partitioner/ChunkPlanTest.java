@@ -1,6 +1,7 @@
 package io.longattn.partitioner;
 
 import io.longattn.kernels.AttentionSpec;
+import io.longattn.kernels.SimdKernel;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -72,5 +73,22 @@ class ChunkPlanTest {
             assertEquals(0, plan.splitFrom(s) % 256);
             assertTrue(plan.splitFrom(s) > plan.splitFrom(s - 1));
         }
+    }
+
+    @Test
+    void kernelThreadsGetChunksWithRowsForEachThreadAndADoubleBufferedKvBlock() {
+        AttentionSpec spec = AttentionSpec.of(1 << 16, 1 << 16, 4, 2, 64, 64); // 2 query rows per token
+        ChunkPlan one = ChunkPlan.create(spec, 2, GiB, 0, 0, 1, 1);
+        ChunkPlan many = ChunkPlan.create(spec, 2, GiB, 0, 0, 1, 16);
+        assertEquals(ChunkPlan.DEFAULT_QUERY_CHUNK, one.queryChunk());
+        // 16 threads x ROWS_PER_THREAD rows / 2 rows per token, as a power of two
+        assertEquals(1024, many.queryChunk());
+        assertTrue(many.queryChunk() * spec.groupSize() >= SimdKernel.ROWS_PER_THREAD * 16);
+        long kvBlock = (long) many.kvChunk() * (64 + 64) * 4;
+        assertTrue(one.workingSet().stream().anyMatch(r -> r.bytes() == kvBlock && r.name().equals("kv block of one head")));
+        assertTrue(many.workingSet().stream().anyMatch(r -> r.bytes() == 2 * kvBlock && r.name().startsWith("kv blocks of one head")));
+        // the partitions still get their 4 units each: the thread rule only sets where Qc starts
+        ChunkPlan wide = ChunkPlan.create(spec, 64, GiB, 0, 0, 1, 16);
+        assertTrue(wide.unitCount() >= 4 * 64, "units " + wide.unitCount());
     }
 }

@@ -6,6 +6,7 @@ import io.longattn.kernels.KernelSelector;
 import io.longattn.kernels.KvSource;
 import io.longattn.kernels.LocalAttention;
 import io.longattn.kernels.ScalarKernel;
+import io.longattn.kernels.SimdKernel;
 import io.longattn.kernels.UnitRunner;
 
 import java.util.ArrayList;
@@ -65,11 +66,12 @@ public final class KernelBench {
         public int warmup = 2;
         public int reps = 5;
         /**
-         * Query chunk tokens and kv block keys. Defaults 512 and 2048: with simd's own threads every kv
-         * block costs two handshakes and a serial block load in the caller; at 16384^2, D = 64, 2 threads
-         * went from ~1.3x to ~2x one thread going from 256/512 to 512/2048 (1 thread: no change).
+         * Query chunk tokens (0: 512, or {@link SimdKernel#ROWS_PER_THREAD} rows per thread when simd runs
+         * on its own threads, whichever is more) and kv block keys (2048). With simd's own threads every
+         * kv block costs two handshakes; at 16384^2, D = 64, 2 threads went from ~1.3x to ~2x one thread
+         * going from 256/512 to 512/2048 (1 thread: no change).
          */
-        public int qChunk = 512;
+        public int qChunk = 0;
         public int kvChunk = 2048;
         /** Budget for one timed repetition; above it the kernel is timed on a sample of query chunks. */
         public double maxRepSeconds = 20;
@@ -87,6 +89,14 @@ public final class KernelBench {
          * thread, query chunks dealt round-robin) instead of one kernel with its own threads.
          */
         public boolean parallelUnits = false;
+
+        /** The query chunk in tokens for a run of {@code name} on {@code threads} threads. */
+        public int queryChunk(String name, int threads) {
+            if (qChunk > 0) return qChunk;
+            int rows = name.equals("simd") && !parallelUnits && threads > 1 ? SimdKernel.ROWS_PER_THREAD * threads : 0;
+            int hg = heads / kvHeadsOrHeads();
+            return Math.max(512, (rows + hg - 1) / hg);
+        }
 
         public int kvSeqOrSeq() {
             return kvSeq > 0 ? kvSeq : seq;
@@ -190,8 +200,9 @@ public final class KernelBench {
 
     private static Result runKernel(Options o, AttentionSpec spec, String name, Inputs in, double[] firstPeak) {
         int threads = o.threads;
-        int chunks = (spec.sq() + o.qChunk - 1) / o.qChunk;
-        try (Work work = new Work(spec, name, threads, o.parallelUnits, o.qChunk, o.kvChunk, in)) {
+        int qChunk = o.queryChunk(name, threads);
+        int chunks = (spec.sq() + qChunk - 1) / qChunk;
+        try (Work work = new Work(spec, name, threads, o.parallelUnits, qChunk, o.kvChunk, in)) {
             // calibrate on one chunk from the middle (also warms the JIT a little)
             int[] one = {chunks / 2};
             work.run(one);
@@ -213,8 +224,8 @@ public final class KernelBench {
             }
             double flops = 0, allFlops = spec.flops();
             for (int c : sample) {
-                int q0 = c * o.qChunk;
-                flops += 2.0 * spec.mask().unmaskedPairs(q0, Math.min(o.qChunk, spec.sq() - q0)) * spec.hq()
+                int q0 = c * qChunk;
+                flops += 2.0 * spec.mask().unmaskedPairs(q0, Math.min(qChunk, spec.sq() - q0)) * spec.hq()
                         * (spec.d() + spec.dv());
             }
             for (int i = 0; i < warmup; i++) work.run(sample);
