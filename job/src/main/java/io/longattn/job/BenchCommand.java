@@ -26,7 +26,10 @@ final class BenchCommand implements Runnable {
         @Option(names = "--threads", paramLabel = "T", description = "Kernel threads (default 1).") int threads = 1;
         @Option(names = "--kernel", paramLabel = "simd|scalar|all", description = "Kernels to time (default simd).") String kernel = "simd";
         @Option(names = "--reps", paramLabel = "N", description = "Timed repetitions (default 5).") int reps = 5;
-        @Option(names = "--warmup", paramLabel = "N", description = "Warm-up repetitions (default 2).") int warmup = 2;
+        @Option(names = "--warmup", paramLabel = "N", description = "Warm-up repetitions (default 2; more until"
+                + " --min-warmup-seconds have passed and the speed has settled).") int warmup = 2;
+        @Option(names = "--min-warmup-seconds", paramLabel = "S", description = "Shortest warm-up (default 3): the SIMD"
+                + " kernel runs ~20x slower until the JIT has compiled it.") double minWarmupSeconds = 3;
         @Option(names = "--parallel-units", description = "With T threads, run T units side by side (as a job's tasks do)"
                 + " instead of splitting each unit between the kernel's own threads.") boolean parallelUnits;
         @Option(names = "--json", description = "One JSON object per kernel per line.") boolean json;
@@ -51,6 +54,10 @@ final class BenchCommand implements Runnable {
             o.parallelUnits = parallelUnits;
             o.reps = reps;
             o.warmup = Math.max(0, warmup);
+            if (!(minWarmupSeconds >= 0 && minWarmupSeconds <= 600)) {
+                throw new UserError("--min-warmup-seconds", minWarmupSeconds + " is out of range", "a number of seconds in 0..600");
+            }
+            o.minWarmupSeconds = minWarmupSeconds;
             o.kernels = List.of(kernel.split(","));
             List<KernelBench.Result> results;
             try {

@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * the kernel's peak is the median of all its probes), then for each kernel: builds random Q/K/V for the
  * shape, runs the whole attention through the unit path ({@link UnitRunner}: query chunks of
  * {@code qChunk} tokens x kv groups, kv blocks of {@code kvChunk} keys, fully masked blocks skipped),
- * {@code warmup} untimed repetitions, {@code reps} timed ones, and reports the median.
+ * {@code warmup} untimed repetitions (and more until {@code minWarmupSeconds} have passed and the
+ * speed has settled), {@code reps} timed ones, and reports the median.
  * GFLOP/s = {@link AttentionSpec#flops()} (2 * unmasked pairs * Hq * (D + Dv)) / median seconds;
  * ratio = GFLOP/s / peak GFLOP/s.
  *
@@ -64,6 +65,8 @@ public final class KernelBench {
         /** "simd", "scalar", or "all" (every kernel available here). */
         public List<String> kernels = List.of("simd");
         public int warmup = 2;
+        /** Warm-up lasts at least this long, and until a repetition is within 10% of the best one. */
+        public double minWarmupSeconds = 3;
         public int reps = 5;
         /**
          * Query chunk tokens (0: 512, or {@link SimdKernel#ROWS_PER_THREAD} rows per thread when simd runs
@@ -228,7 +231,7 @@ public final class KernelBench {
                 flops += 2.0 * spec.mask().unmaskedPairs(q0, Math.min(qChunk, spec.sq() - q0)) * spec.hq()
                         * (spec.d() + spec.dv());
             }
-            for (int i = 0; i < warmup; i++) work.run(sample);
+            warmUp(work, sample, warmup, o.minWarmupSeconds);
             double[] secs = new double[reps];
             List<Double> peaks = new ArrayList<>();
             if (firstPeak != null) for (double p : firstPeak) peaks.add(p);
@@ -244,6 +247,25 @@ public final class KernelBench {
             double gf = flops / med / 1e9;
             return new Result(name, spec.sq(), spec.sk(), spec.hq(), spec.hkv(), spec.d(), spec.dv(), spec.causal(),
                     threads, med, gf, peak, gf / peak, reps, allFlops > 0 ? flops / allFlops : 1, secs);
+        }
+    }
+
+    /**
+     * At least {@code warmup} repetitions, then more while fewer than {@code minSeconds} have passed or
+     * the last one was over 10% slower than the best (at most 60 s in all). The Vector API kernels run
+     * boxed and ~20x slower until C2 has compiled them, and on a loaded machine (measured with the
+     * process pinned to one core on the device) C2 can take longer than two short repetitions.
+     */
+    private static void warmUp(Work work, int[] sample, int warmup, double minSeconds) {
+        long start = System.nanoTime();
+        double best = Double.MAX_VALUE, last = Double.MAX_VALUE;
+        for (int i = 0; ; i++) {
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            if (i >= warmup && ((elapsed >= minSeconds && last <= 1.1 * best) || elapsed >= 60)) return;
+            long s = System.nanoTime();
+            work.run(sample);
+            last = (System.nanoTime() - s) / 1e9;
+            best = Math.min(best, last);
         }
     }
 
@@ -385,6 +407,7 @@ public final class KernelBench {
                         case "--rounds" -> rounds = Integer.parseInt(v);
                         case "--kernels" -> o.kernels = List.of(v.split(","));
                         case "--warmup" -> o.warmup = Integer.parseInt(v);
+                        case "--min-warmup-seconds" -> o.minWarmupSeconds = Double.parseDouble(v);
                         case "--reps" -> o.reps = Integer.parseInt(v);
                         case "--q-chunk" -> o.qChunk = Integer.parseInt(v);
                         case "--kv-chunk" -> o.kvChunk = Integer.parseInt(v);

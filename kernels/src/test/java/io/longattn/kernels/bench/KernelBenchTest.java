@@ -22,6 +22,7 @@ class KernelBenchTest {
         o.dim = 32;
         o.causal = true;
         o.warmup = 1;
+        o.minWarmupSeconds = 0;
         o.reps = 2;
         o.qChunk = 32;
         o.kvChunk = 64;
@@ -98,5 +99,15 @@ class KernelBenchTest {
         assertEquals(512, o.queryChunk("simd", 16));
         o.qChunk = 96;
         assertEquals(96, o.queryChunk("simd", 1));
+    }
+
+    @Test
+    void warmUpLastsAtLeastTheMinimumTime() {
+        KernelBench.Options o = tiny();
+        o.kernels = List.of("scalar");
+        o.minWarmupSeconds = 0.5; // a tiny repetition takes milliseconds: the floor makes the warm-up
+        long t0 = System.nanoTime();
+        KernelBench.run(o);
+        assertTrue((System.nanoTime() - t0) / 1e9 >= 0.5);
     }
 }
