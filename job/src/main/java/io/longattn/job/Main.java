@@ -12,6 +12,7 @@ import java.io.PrintWriter;
  * trace and exits 1.
  */
 @Command(name = "longattn", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        scope = CommandLine.ScopeType.INHERIT, // every command takes --help (the error lines point to it) and --version
         description = "Exact softmax attention over very long sequences, as a Spark job.",
         subcommands = {RunCommand.class, GenCommand.class, DemoCommand.class, PlanCommand.class, BenchCommand.class,
                 SettingsCommand.class})

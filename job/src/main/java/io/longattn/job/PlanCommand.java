@@ -25,6 +25,8 @@ final class PlanCommand implements Callable<Integer> {
     String taskMemory = "1g";
     @Option(names = "--q-chunk", paramLabel = "N") int qChunk;
     @Option(names = "--kv-chunk", paramLabel = "N") int kvChunk;
+    @Option(names = "--threads", paramLabel = "T", description = "Kernel threads inside one task, as for run (default 1).")
+    int threads = 1;
     @Option(names = "--gflops", paramLabel = "X", description = "Kernel rate per task (GFLOP/s) for a time estimate.") Double gflops;
     @Option(names = "--json", description = "One JSON object instead of text.") boolean json;
 
@@ -48,7 +50,8 @@ final class PlanCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw new UserError("--task-memory", "'" + taskMemory + "' is not a byte size", "a size such as 268435456, 256m or 2g");
         }
-        ChunkPlan plan = JobLauncher.plan(spec, p, budget, qChunk, kvChunk, 1, 1);
+        if (threads < 1) throw new UserError("--threads", threads + " is not positive", "an integer >= 1");
+        ChunkPlan plan = JobLauncher.plan(spec, p, budget, qChunk, kvChunk, 1, threads);
         List<UnitOfWork> units = plan.units();
         Assignment bal = Assignment.balanced(units, p);
         Assignment con = Assignment.contiguous(units, p);

@@ -23,7 +23,7 @@ public final class Settings {
     public static final Setting KERNEL = new Setting("spark.longattn.kernel", "--kernel", "auto",
             "Local kernel: auto (simd when the Vector API is usable, else scalar), simd, scalar.");
     public static final Setting Q_CHUNK = new Setting("spark.longattn.qChunk", "--q-chunk", "0",
-            "Query rows per unit; 0 chooses from the shape, partitions and task memory.");
+            "Query rows per unit; 0 chooses from the shape, partitions, task memory and kernel threads.");
     public static final Setting KV_CHUNK = new Setting("spark.longattn.kvChunk", "--kv-chunk", "0",
             "Keys per kv block; 0 chooses. Output bits depend on it (block order is fixed).");
     public static final Setting PARTITIONS = new Setting("spark.longattn.partitions", "--partitions", "0",

@@ -163,4 +163,28 @@ class CliErrorsTest {
         Outcome again = cli(run(qkv, out.toString(), "--causal", "--master", "local[2]"));
         assertUserError(again, "already exists");
     }
+
+    @Test
+    void everyCommandTakesTheHelpThatTheErrorLinesPointTo() {
+        String[][] commands = {{"run"}, {"gen"}, {"demo"}, {"plan"}, {"bench", "kernel"}, {"settings"}};
+        for (String[] c : commands) {
+            String[] bogus = java.util.Arrays.copyOf(c, c.length + 1);
+            bogus[c.length] = "--bogus";
+            String cmd = String.join(" ", c);
+            assertUserError(cli(bogus), "--bogus", "'longattn " + cmd + " --help'");
+            PrintStream oldOut = System.out;
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+            int code;
+            try {
+                String[] help = java.util.Arrays.copyOf(c, c.length + 1);
+                help[c.length] = "--help";
+                code = Main.execute(help);
+            } finally {
+                System.setOut(oldOut);
+            }
+            assertEquals(0, code, cmd);
+            assertTrue(buf.toString(StandardCharsets.UTF_8).startsWith("Usage: longattn " + cmd), cmd + ": " + buf);
+        }
+    }
 }

@@ -54,4 +54,14 @@ class PlanCommandTest {
         assertTrue(text.contains("estimated time at 50.0 GFLOP/s"), text);
         assertTrue(text.contains("contiguous (--balance none) max/mean"), text);
     }
+
+    @Test
+    void kernelThreadsGiveLargerQueryChunksAndTwoKvBlocks() {
+        String one = stdout("plan", "--seq", "65536", "--heads", "2", "--dim", "64", "--partitions", "2", "--json");
+        String many = stdout("plan", "--seq", "65536", "--heads", "2", "--dim", "64", "--partitions", "2", "--threads", "16", "--json");
+        assertEquals(256, field(one, "q_chunk"));
+        assertEquals(2048, field(many, "q_chunk")); // 16 threads x 128 rows, one query head per kv head
+        String text = stdout("plan", "--seq", "65536", "--heads", "2", "--dim", "64", "--partitions", "2", "--threads", "16");
+        assertTrue(text.contains("kv blocks of one head, current + next"), text);
+    }
 }
