@@ -49,8 +49,9 @@ import java.util.concurrent.locks.LockSupport;
  * <p>On the device machine's AVX-512 Xeon (Emerald Rapids VM) the kernel reaches ~0.5 of the FMA probe
  * at 1 thread against ~0.8 on the 2-core AVX2 machine. A JFR profile there (S = 16384, D = 64) put 73%
  * of the samples in the two micro-kernels, 18% in the softmax and 5% in packing, so the micro-kernels
- * run at ~0.7 of the probe; C2's code for the 6 x 4 loop carries, per 24 FMAs, two GPR-XMM spill moves,
- * two range checks on qp and ~10 index operations. Measured there and not kept (no gain beyond that
+ * run at ~0.7 of the probe; C2's code for the 6 x 4 loop carried, per 24 FMAs, two GPR-XMM spill moves,
+ * two range checks on qp and ~10 index operations ({@link #QS} removed the first two; one round there
+ * showed no speed-up within that machine's noise). Measured there and not kept (no gain beyond that
  * machine's run-to-run noise, or a loss): 12 x 2 tiles; sub-blocks of 64 and 128 keys (64: K and V in
  * L1: 14% fewer micro-kernel samples, but the softmax's grew from 149 to 247); scoring panel by panel
  * across the tiles of an item and P V in 64-key chunks across them (bit-identical, not faster).
