@@ -10,7 +10,7 @@ jar=$1; out=$2; shift 2
 [ $# -gt 0 ] && threads=("$@") || threads=(1 "$(nproc)")
 rounds=${ROUNDS:-2}
 here=$(cd "$(dirname "$0")" && pwd)
-{ nproc; lscpu | grep -E 'Model name|^CPU\(s\)|Thread|MHz' || true; "$JAVA" -version 2>&1 | head -1; python3 -c 'import torch; print("torch", torch.__version__)'; } | tee "$out/machine.txt"
+{ nproc; lscpu | grep -E 'Model name|^CPU\(s\)|Thread|MHz' || true; "$JAVA" -version 2>&1 | sed -n 1p; python3 -c 'import torch; print("torch", torch.__version__)'; } | tee "$out/machine.txt"
 ours() {
   # shellcheck disable=SC2086
   "$JAVA" --add-modules=jdk.incubator.vector -Xmx8g -cp "$jar" io.longattn.kernels.bench.KernelBench \
