@@ -22,7 +22,7 @@ import java.util.concurrent.locks.LockSupport;
  * {@link #R} query rows:
  * <ol>
  * <li>scores: an R x NV-vector micro-kernel (4 x 2 with 16 vector registers; 6 x 4 with AVX-512's 32;
- * 4 x 4 and 8 x 2 kept for measuring. For 4 x 2: 8 accumulators, 2 key loads and 4 broadcasts of q per
+ * 8 x 2 kept for measuring. For 4 x 2: 8 accumulators, 2 key loads and 4 broadcasts of q per
  * step over d, all indices affine in the loop variable so C2 drops the range checks) writes R x W
  * scores per panel into a per-thread scratch tile;</li>
  * <li>online softmax per row: block max, rescale factor alpha = 2^(m - m') (skipped when the max
@@ -92,8 +92,8 @@ public final class SimdKernel implements AttentionKernel {
      * registers; measured on the device machine's Xeon (16 lanes, S = 16384, D = 64, 1 thread, same
      * runs, GFLOP/s): 6x4 56.3 / 67.0, 4x4 52.3 / 61.3, 8x2 53.3 / 55.1, and earlier 4x2 63.0 / 43.5
      * against 8x2 69.5 / 48.0; D = 128: 6x4 81.8, 4x4 65.6. Fewer broadcasts per FMA (1 in 4 instead
-     * of 1 in 2) and fewer key loads per FMA. Override with {@code -Dlongattn.simd.rows=4|6|8}
-     * (8 only with 2 vectors, 6 only with 4).
+     * of 1 in 2) and fewer key loads per FMA (4x4 was dropped after these figures). Override with
+     * {@code -Dlongattn.simd.rows=8} with 2 vectors (for measuring; CI tests it).
      */
     private static final int R = rows(Integer.getInteger("longattn.simd.rows", 0));
     /**
@@ -250,7 +250,7 @@ public final class SimdKernel implements AttentionKernel {
     }
 
     private static int rows(int forced) {
-        if (NV == 4) return forced == 4 ? 4 : 6;
+        if (NV == 4) return 6;
         return forced == 8 ? 8 : 4;
     }
 
@@ -544,8 +544,6 @@ public final class SimdKernel implements AttentionKernel {
                 for (int j = js; j < je; j += W) scores8(qp, qo, d, kp, j * d + OFF, s, OFF + j - kb);
             } else if (R == 6) {
                 for (int j = js; j < je; j += W) scores6x4(qp, qo, d, kp, j * d + OFF, s, OFF + j - kb);
-            } else if (NV == 4) {
-                for (int j = js; j < je; j += W) scores4x4(qp, qo, d, kp, j * d + OFF, s, OFF + j - kb);
             } else {
                 for (int j = js; j < je; j += W) scores4(qp, qo, d, kp, j * d + OFF, s, OFF + j - kb);
             }
@@ -581,10 +579,6 @@ public final class SimdKernel implements AttentionKernel {
             } else if (R == 6) {
                 for (int g = 0; g < groups; g++) {
                     pv6x4(acc, a0 + g * W, dv, vpk, g * nPad * W + OFF, s, s0, uLo, uHi, alpha, rescale);
-                }
-            } else if (NV == 4) {
-                for (int g = 0; g < groups; g++) {
-                    pv4x4(acc, a0 + g * W, dv, vpk, g * nPad * W + OFF, s, s0, uLo, uHi, alpha, rescale);
                 }
             } else {
                 for (int g = 0; g < groups; g++) {
@@ -865,134 +859,6 @@ public final class SimdKernel implements AttentionKernel {
         o61.intoArray(acc, a6 + L);
         o70.intoArray(acc, a7);
         o71.intoArray(acc, a7 + L);
-    }
-
-    /** Scores of a packed 4-row tile against one 4-vector panel (W = 4L): sc[so + i * SUB + w]. */
-    static void scores4x4(float[] qp, int qo, int d, float[] kp, int ko, float[] sc, int so) {
-        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S), a02 = FloatVector.zero(S), a03 = FloatVector.zero(S);
-        FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S), a12 = FloatVector.zero(S), a13 = FloatVector.zero(S);
-        FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S), a22 = FloatVector.zero(S), a23 = FloatVector.zero(S);
-        FloatVector a30 = FloatVector.zero(S), a31 = FloatVector.zero(S), a32 = FloatVector.zero(S), a33 = FloatVector.zero(S);
-        for (int c = 0; c < d; c++) {
-            final int k = ko + c * W;
-            final int qi = qo + c * 4;
-            final FloatVector k0 = FloatVector.fromArray(S, kp, k + 0 * L);
-            final FloatVector k1 = FloatVector.fromArray(S, kp, k + 1 * L);
-            final FloatVector k2 = FloatVector.fromArray(S, kp, k + 2 * L);
-            final FloatVector k3 = FloatVector.fromArray(S, kp, k + 3 * L);
-            FloatVector b = FloatVector.broadcast(S, qp[qi + 0]);
-            a00 = k0.fma(b, a00);
-            a01 = k1.fma(b, a01);
-            a02 = k2.fma(b, a02);
-            a03 = k3.fma(b, a03);
-            b = FloatVector.broadcast(S, qp[qi + 1]);
-            a10 = k0.fma(b, a10);
-            a11 = k1.fma(b, a11);
-            a12 = k2.fma(b, a12);
-            a13 = k3.fma(b, a13);
-            b = FloatVector.broadcast(S, qp[qi + 2]);
-            a20 = k0.fma(b, a20);
-            a21 = k1.fma(b, a21);
-            a22 = k2.fma(b, a22);
-            a23 = k3.fma(b, a23);
-            b = FloatVector.broadcast(S, qp[qi + 3]);
-            a30 = k0.fma(b, a30);
-            a31 = k1.fma(b, a31);
-            a32 = k2.fma(b, a32);
-            a33 = k3.fma(b, a33);
-        }
-        a00.intoArray(sc, so + 0 * SUB + 0 * L);
-        a01.intoArray(sc, so + 0 * SUB + 1 * L);
-        a02.intoArray(sc, so + 0 * SUB + 2 * L);
-        a03.intoArray(sc, so + 0 * SUB + 3 * L);
-        a10.intoArray(sc, so + 1 * SUB + 0 * L);
-        a11.intoArray(sc, so + 1 * SUB + 1 * L);
-        a12.intoArray(sc, so + 1 * SUB + 2 * L);
-        a13.intoArray(sc, so + 1 * SUB + 3 * L);
-        a20.intoArray(sc, so + 2 * SUB + 0 * L);
-        a21.intoArray(sc, so + 2 * SUB + 1 * L);
-        a22.intoArray(sc, so + 2 * SUB + 2 * L);
-        a23.intoArray(sc, so + 2 * SUB + 3 * L);
-        a30.intoArray(sc, so + 3 * SUB + 0 * L);
-        a31.intoArray(sc, so + 3 * SUB + 1 * L);
-        a32.intoArray(sc, so + 3 * SUB + 2 * L);
-        a33.intoArray(sc, so + 3 * SUB + 3 * L);
-    }
-
-    /** 4 rows (a0 + i * dv) x 4 packed vectors (W = 4L) of columns, alpha[i] per row. */
-    static void pv4x4(float[] acc, int a0, int dv, float[] vp, int vo, float[] p, int p0,
-                      int j0, int j1, float[] alpha, boolean rescale) {
-        final int a1 = a0 + dv, a2 = a1 + dv, a3 = a2 + dv;
-        FloatVector o00 = FloatVector.fromArray(S, acc, a0 + 0 * L), o01 = FloatVector.fromArray(S, acc, a0 + 1 * L), o02 = FloatVector.fromArray(S, acc, a0 + 2 * L), o03 = FloatVector.fromArray(S, acc, a0 + 3 * L);
-        FloatVector o10 = FloatVector.fromArray(S, acc, a1 + 0 * L), o11 = FloatVector.fromArray(S, acc, a1 + 1 * L), o12 = FloatVector.fromArray(S, acc, a1 + 2 * L), o13 = FloatVector.fromArray(S, acc, a1 + 3 * L);
-        FloatVector o20 = FloatVector.fromArray(S, acc, a2 + 0 * L), o21 = FloatVector.fromArray(S, acc, a2 + 1 * L), o22 = FloatVector.fromArray(S, acc, a2 + 2 * L), o23 = FloatVector.fromArray(S, acc, a2 + 3 * L);
-        FloatVector o30 = FloatVector.fromArray(S, acc, a3 + 0 * L), o31 = FloatVector.fromArray(S, acc, a3 + 1 * L), o32 = FloatVector.fromArray(S, acc, a3 + 2 * L), o33 = FloatVector.fromArray(S, acc, a3 + 3 * L);
-        if (rescale) {
-            final float al0 = alpha[0];
-            o00 = o00.mul(al0);
-            o01 = o01.mul(al0);
-            o02 = o02.mul(al0);
-            o03 = o03.mul(al0);
-            final float al1 = alpha[1];
-            o10 = o10.mul(al1);
-            o11 = o11.mul(al1);
-            o12 = o12.mul(al1);
-            o13 = o13.mul(al1);
-            final float al2 = alpha[2];
-            o20 = o20.mul(al2);
-            o21 = o21.mul(al2);
-            o22 = o22.mul(al2);
-            o23 = o23.mul(al2);
-            final float al3 = alpha[3];
-            o30 = o30.mul(al3);
-            o31 = o31.mul(al3);
-            o32 = o32.mul(al3);
-            o33 = o33.mul(al3);
-        }
-        for (int j = j0; j < j1; j++) {
-            final int vi = vo + j * W;
-            final int pi = p0 + j;
-            final FloatVector v0 = FloatVector.fromArray(S, vp, vi + 0 * L);
-            final FloatVector v1 = FloatVector.fromArray(S, vp, vi + 1 * L);
-            final FloatVector v2 = FloatVector.fromArray(S, vp, vi + 2 * L);
-            final FloatVector v3 = FloatVector.fromArray(S, vp, vi + 3 * L);
-            FloatVector b = FloatVector.broadcast(S, p[pi + 0 * SUB]);
-            o00 = v0.fma(b, o00);
-            o01 = v1.fma(b, o01);
-            o02 = v2.fma(b, o02);
-            o03 = v3.fma(b, o03);
-            b = FloatVector.broadcast(S, p[pi + 1 * SUB]);
-            o10 = v0.fma(b, o10);
-            o11 = v1.fma(b, o11);
-            o12 = v2.fma(b, o12);
-            o13 = v3.fma(b, o13);
-            b = FloatVector.broadcast(S, p[pi + 2 * SUB]);
-            o20 = v0.fma(b, o20);
-            o21 = v1.fma(b, o21);
-            o22 = v2.fma(b, o22);
-            o23 = v3.fma(b, o23);
-            b = FloatVector.broadcast(S, p[pi + 3 * SUB]);
-            o30 = v0.fma(b, o30);
-            o31 = v1.fma(b, o31);
-            o32 = v2.fma(b, o32);
-            o33 = v3.fma(b, o33);
-        }
-        o00.intoArray(acc, a0 + 0 * L);
-        o01.intoArray(acc, a0 + 1 * L);
-        o02.intoArray(acc, a0 + 2 * L);
-        o03.intoArray(acc, a0 + 3 * L);
-        o10.intoArray(acc, a1 + 0 * L);
-        o11.intoArray(acc, a1 + 1 * L);
-        o12.intoArray(acc, a1 + 2 * L);
-        o13.intoArray(acc, a1 + 3 * L);
-        o20.intoArray(acc, a2 + 0 * L);
-        o21.intoArray(acc, a2 + 1 * L);
-        o22.intoArray(acc, a2 + 2 * L);
-        o23.intoArray(acc, a2 + 3 * L);
-        o30.intoArray(acc, a3 + 0 * L);
-        o31.intoArray(acc, a3 + 1 * L);
-        o32.intoArray(acc, a3 + 2 * L);
-        o33.intoArray(acc, a3 + 3 * L);
     }
 
     /** Scores of a packed 6-row tile (qp[qo + c * QS + i]) against one 4-vector panel (W = 4L): sc[so + i * SUB + w]. */

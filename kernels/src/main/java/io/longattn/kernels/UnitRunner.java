@@ -65,11 +65,8 @@ public final class UnitRunner {
         if (lo >= hi) return state;
         int first = lo / kvBlockSize, last = (hi - 1) / kvBlockSize;
         if (next == null) {
-            for (int b = first; b <= last; b++) {
-                int k0 = b * kvBlockSize;
-                int len = Math.min(kvBlockSize, spec.sk() - k0);
-                if (mask.blockFullyMasked(q0, tokens, k0, len)) continue;
-                source.load(group, k0, len, block);
+            for (int b = nextAllowed(first, last, q0, tokens); b <= last; b = nextAllowed(b + 1, last, q0, tokens)) {
+                load(source, group, b, block);
                 kernel.accumulate(query, block, state);
                 blocksVisited++;
             }
