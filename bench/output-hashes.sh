@@ -18,7 +18,7 @@ cp="$jar:$(cat job/target/launcher/classpath.txt)"
 read -r -a flags < job/target/launcher/jvm.flags
 # shellcheck disable=SC2086
 j() { java "${flags[@]}" $props -Dlog4j2.configurationFile=file:"$PWD"/conf/log4j2.properties -cp "$cp" io.longattn.job.Main "$@"; }
-gen() { local d=$work/$1; shift; [ -f "$d/q.npy" ] || j gen --out "$d" "$@" >/dev/null; }
+gen() { local d=$work/$1; shift; [ -f "$d/q.npy" ] || j gen --out "$d" "$@" >/dev/null 2>&1; }
 run() {
   local name=$1 d=$work/$2; shift 2
   j run --q "$d/q.npy" --k "$d/k.npy" --v "$d/v.npy" --out "$work/$name.o.npy" --lse "$work/$name.lse.npy" \
