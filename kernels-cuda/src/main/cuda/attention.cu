@@ -5,8 +5,8 @@
 // Q is already multiplied by scale * log2(e) (or scale / softcap) on the host, so scores are in log2
 // units and the softmax uses exp2; with a soft cap c the score is c * log2(e) * tanh(q . k).
 //
-// Determinism: key tiles are aligned to absolute key positions (multiples of BK from key 0, or from the
-// split boundary, which is itself a multiple of BK), each row's running summary is updated tile by tile in
+// Determinism: key tiles are aligned to absolute key positions (multiples of BK from key 0; split
+// boundaries are multiples of every BK), each row's running summary is updated tile by tile in
 // ascending order, and every reduction has a fixed order (per-thread sums, then butterfly shuffles). A
 // row's bits therefore depend only on that row, K, V and the split size, never on which other rows share
 // its tile, launch or unit. A tile that is fully masked for a row leaves that row's summary bit-identical
@@ -20,9 +20,8 @@
 
 namespace {
 
-constexpr int THREADS = 128;  // 16 row groups x 8 column groups
-constexpr int BK = 64;        // keys per tile
-constexpr int PAD = 4;        // keeps float4 alignment; spreads transposed stores over 8 banks
+constexpr int THREADS = 128;  // 16 row groups ty x 8 column groups tx (a warp holds 4 row groups)
+constexpr int PAD = 4;        // row padding of sQ and sK: 16-byte rows stay aligned, rows start 4 banks apart
 
 // Flags of a launch.
 constexpr int IN_STATE = 1;   // start from m, l, acc in the state buffers instead of an empty summary
@@ -60,9 +59,64 @@ __device__ __forceinline__ float warp_sum8(float v) {
     return v;
 }
 
-// TM query rows and 8 keys per thread for scores; TM rows and DVP/8 value columns per thread for O.
-// DP and DVP are D and Dv rounded up to a multiple of 32 (the padding is zero-filled in shared memory).
-template <int DP, int DVP, int TM>
+// 16 bytes global -> shared without passing through registers (sm_80+); bytes < 16 zero-fills the rest,
+// so bytes = 0 writes zeros and reads nothing (src must still be a valid address).
+__device__ __forceinline__ void cp_async16(float* dst, const float* src, int bytes) {
+    unsigned s = (unsigned) __cvta_generic_to_shared(dst);
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(s), "l"(src), "r"(bytes) : "memory");
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+__device__ __forceinline__ void cp_async_wait_all() { asm volatile("cp.async.wait_group 0;\n" ::: "memory"); }
+
+// Keys [kbase, kbase + BK) of K or V (width w of WP padded columns, row stride `stride`) into a row-major
+// shared tile [BK][SW]. Keys outside [from, to) and columns past w are zero, so padded products add 0 and
+// masked keys (p = 0) never meet garbage; keys outside [from, to) are never read. With `vec` (w, stride
+// and the base pointer allow 16-byte chunks) the copy is asynchronous: the caller waits before reading.
+template <int BK, int WP, int SW>
+__device__ __forceinline__ void load_kv_tile(float* __restrict__ dst, const float* __restrict__ src, long long stride,
+                                             int w, int kbase, int from, int to, int base, bool vec) {
+    const int tid = threadIdx.x;
+    if (vec) {
+        constexpr int CHUNKS = WP / 4;
+        static_assert(BK * CHUNKS % THREADS == 0, "every thread copies the same number of chunks");
+#pragma unroll
+        for (int n = 0; n < BK * CHUNKS / THREADS; n++) {
+            int idx = tid + n * THREADS;
+            int kk = idx / CHUNKS, c = (idx - kk * CHUNKS) * 4;
+            int key = kbase + kk;
+            bool ok = key >= from && key < to && c < w;  // w % 4 == 0: a chunk is wholly inside or outside
+            const float* g = ok ? src + (long long) (key - base) * stride + c : src;
+            cp_async16(dst + kk * SW + c, g, ok ? 16 : 0);
+        }
+    } else {
+        for (int idx = tid; idx < BK * WP; idx += THREADS) {
+            int kk = idx / WP, c = idx - kk * WP;
+            int key = kbase + kk;
+            float x = 0.f;
+            if (key >= from && key < to && c < w) x = src[(long long) (key - base) * stride + c];
+            dst[kk * SW + c] = x;
+        }
+    }
+}
+
+// One block: BQ = 16 * TM query rows against key tiles of BK = 8 * TN keys. Thread (ty, tx) owns rows
+// ty + 16 i (i < TM) and, for scores, keys tx + 8 j (j < TN); for O, value columns 32 j + 4 tx .. + 3.
+// DP and DVP are D and Dv rounded up to 32, 64, 128 or 256 (the padding is zero-filled in shared memory).
+//
+// Shared memory, all row-major: sQ [BQ][DP + PAD], sK [BK][DP + PAD], sV [BK][DVP], sP [BQ][BK + PAD].
+// Bank arithmetic (32 banks of 4 bytes; a warp is 4 row groups x 8 column groups):
+//  - sQ float4 reads: 4 distinct rows per warp, (DP + 4) * ty = 4 ty mod 32 -> disjoint 16-byte bank groups,
+//    each address broadcast to the 8 tx lanes.
+//  - sK float4 reads: 8 distinct keys tx + 8 j, 4 tx mod 32 -> the 8 lanes cover all 32 banks once,
+//    broadcast over the 4 ty.
+//  - sV float4 reads: one key row, 8 lanes x 16 contiguous bytes, broadcast over ty.
+//  - sP scalar writes: bank (BK + 4) ty + tx + 8 j = 4 ty + tx + const mod 32 -> at most 2-way conflicts
+//    (a pad of 8 would remove them, but costs the third block per SM at D = Dv = 128);
+//    float4 reads: 4 rows per warp at 4 ty mod 32 -> disjoint, broadcast over tx.
+// Barriers: two per key tile. Loads of V(t) overlap the scores of tile t, loads of K(t + 1) overlap P V of
+// tile t; single buffers suffice because each buffer is refilled only after the barrier that follows its
+// last read. P is private to a warp (a warp's rows are only written and read by that warp).
+template <int DP, int DVP, int TM, int TN>
 __device__ __forceinline__ void attention_tile_loop(
         const float* __restrict__ q, const float* __restrict__ k, const float* __restrict__ v,
         float* __restrict__ o, float* __restrict__ lse,
@@ -70,39 +124,31 @@ __device__ __forceinline__ void attention_tile_loop(
         int rows, int hg, long long q0, int d, int dv, long long k_stride, long long v_stride,
         Mask mask, int kv_from, int kv_to, int kv_base, float cap, int flags, int tile) {
     constexpr int BQ = 16 * TM;
-    constexpr int SQ = BQ + PAD;   // row stride of sQ (transposed: [DP][SQ])
-    constexpr int SK = BK + PAD;   // row stride of sK (transposed: [DP][SK])
-    constexpr int SV = DVP;        // row stride of sV ([BK][SV])
-    constexpr int SP = BQ + PAD;   // row stride of sP (transposed: [BK][SP])
+    constexpr int BK = 8 * TN;
+    constexpr int SQ = DP + PAD;
+    constexpr int SK = DP + PAD;
+    constexpr int SV = DVP;
+    constexpr int SP = BK + PAD;
     constexpr int NV = DVP / 32;   // float4 column groups per thread for O
     extern __shared__ __align__(16) float smem[];
     float* sQ = smem;
-    float* sK = sQ + DP * SQ;
-    float* sV = sK + DP * SK;
+    float* sK = sQ + BQ * SQ;
+    float* sV = sK + BK * SK;
     float* sP = sV + BK * SV;
 
     const int tid = threadIdx.x;
     const int ty = tid >> 3, tx = tid & 7;
     const int r0 = tile * BQ;
 
-    // the block's rows, transposed into sQ (rows past the end and columns past d are zero)
+    // the block's rows into sQ (rows past the end and columns past d are zero)
     for (int idx = tid; idx < BQ * DP; idx += THREADS) {
         int r = idx / DP, c = idx - r * DP;
         int row = r0 + r;
         float x = 0.f;
         if (row < rows && c < d) x = q[(long long) row * d + c];
-        sQ[c * SQ + r] = x;
+        sQ[r * SQ + c] = x;
     }
 
-    // per-row key bounds, intersected with the launch's key range
-    int lo[TM], hi[TM];
-#pragma unroll
-    for (int i = 0; i < TM; i++) {
-        int row = min(r0 + ty * TM + i, rows - 1);
-        long long pos = q0 + row / hg;
-        lo[i] = max(mask.lo(pos), kv_from);
-        hi[i] = min(mask.hi(pos), kv_to);
-    }
     // the block's union of allowed keys: bounds are non-decreasing in the row
     const int last = min(r0 + BQ, rows) - 1;
     const long long pos_first = q0 + r0 / hg, pos_last = q0 + last / hg;
@@ -114,7 +160,7 @@ __device__ __forceinline__ void attention_tile_loop(
     float m[TM], l[TM], acc[TM][NV][4];
 #pragma unroll
     for (int i = 0; i < TM; i++) {
-        int row = r0 + ty * TM + i;
+        int row = r0 + ty + 16 * i;
         if ((flags & IN_STATE) && row < rows) {
             m[i] = st_m[row];
             l[i] = st_l[row];
@@ -136,55 +182,42 @@ __device__ __forceinline__ void attention_tile_loop(
     }
 
     if (block_lo < block_hi) {
-        // tiles aligned to absolute key positions (kv_from is a multiple of BK)
+        // 16-byte asynchronous copies need 16-byte aligned rows; otherwise plain loads (same layout)
+        const bool vec_k = d % 4 == 0 && k_stride % 4 == 0 && (reinterpret_cast<unsigned long long>(k) & 15) == 0;
+        const bool vec_v = dv % 4 == 0 && v_stride % 4 == 0 && (reinterpret_cast<unsigned long long>(v) & 15) == 0;
+        // tiles aligned to absolute key positions, so a row's tiles do not depend on its block
         const int t_first = block_lo / BK, t_last = (block_hi - 1) / BK;
+        load_kv_tile<BK, DP, SK>(sK, k, k_stride, d, t_first * BK, kv_from, kv_to, kv_base, vec_k);
+        cp_async_commit();
         for (int t = t_first; t <= t_last; t++) {
             const int kbase = t * BK;
-            __syncthreads();  // the previous tile's sK, sV, sP are no longer read
-            for (int idx = tid; idx < BK * DP; idx += THREADS) {
-                int kk = idx / DP, c = idx - kk * DP;
-                int key = kbase + kk;
-                float x = 0.f;
-                if (key >= kv_from && key < kv_to && c < d) x = k[(long long) (key - kv_base) * k_stride + c];
-                sK[c * SK + kk] = x;
-            }
-            for (int idx = tid; idx < BK * DVP; idx += THREADS) {
-                int kk = idx / DVP, c = idx - kk * DVP;
-                int key = kbase + kk;
-                float x = 0.f;
-                if (key >= kv_from && key < kv_to && c < dv) x = v[(long long) (key - kv_base) * v_stride + c];
-                sV[kk * SV + c] = x;
-            }
-            __syncthreads();
+            cp_async_wait_all();  // this thread's part of K(t)
+            __syncthreads();      // all of K(t) (and sQ) visible; every warp is past P V of tile t - 1
+            load_kv_tile<BK, DVP, SV>(sV, v, v_stride, dv, kbase, kv_from, kv_to, kv_base, vec_v);
+            cp_async_commit();
 
-            // S = Q K^T for TM rows x 8 keys (keys tx*4..+3 and 32+tx*4..+3)
-            float s[TM][8];
+            // S = Q K^T for TM rows x TN keys; each score sums over the columns in ascending order
+            float s[TM][TN];
 #pragma unroll
             for (int i = 0; i < TM; i++)
 #pragma unroll
-                for (int c = 0; c < 8; c++) s[i][c] = 0.f;
-#pragma unroll 8
-            for (int c = 0; c < DP; c++) {
-                float qa[TM];
-                if constexpr (TM == 4) {
-                    float4 t4 = *reinterpret_cast<const float4*>(&sQ[c * SQ + ty * 4]);
-                    qa[0] = t4.x; qa[1] = t4.y; qa[2] = t4.z; qa[3] = t4.w;
-                } else {
-                    float2 t2 = *reinterpret_cast<const float2*>(&sQ[c * SQ + ty * 2]);
-                    qa[0] = t2.x; qa[1] = t2.y;
-                }
-                float4 ka = *reinterpret_cast<const float4*>(&sK[c * SK + tx * 4]);
-                float4 kb = *reinterpret_cast<const float4*>(&sK[c * SK + 32 + tx * 4]);
+                for (int j = 0; j < TN; j++) s[i][j] = 0.f;
+            // not unrolled: each step already has TM x TN independent chains, and unrolling spills (ptxas)
+#pragma unroll 1
+            for (int c = 0; c < DP; c += 4) {
+                float4 qa[TM];
 #pragma unroll
-                for (int i = 0; i < TM; i++) {
-                    s[i][0] = fmaf(qa[i], ka.x, s[i][0]);
-                    s[i][1] = fmaf(qa[i], ka.y, s[i][1]);
-                    s[i][2] = fmaf(qa[i], ka.z, s[i][2]);
-                    s[i][3] = fmaf(qa[i], ka.w, s[i][3]);
-                    s[i][4] = fmaf(qa[i], kb.x, s[i][4]);
-                    s[i][5] = fmaf(qa[i], kb.y, s[i][5]);
-                    s[i][6] = fmaf(qa[i], kb.z, s[i][6]);
-                    s[i][7] = fmaf(qa[i], kb.w, s[i][7]);
+                for (int i = 0; i < TM; i++) qa[i] = *reinterpret_cast<const float4*>(&sQ[(ty + 16 * i) * SQ + c]);
+#pragma unroll
+                for (int j = 0; j < TN; j++) {
+                    float4 kb = *reinterpret_cast<const float4*>(&sK[(tx + 8 * j) * SK + c]);
+#pragma unroll
+                    for (int i = 0; i < TM; i++) {
+                        s[i][j] = fmaf(qa[i].x, kb.x, s[i][j]);
+                        s[i][j] = fmaf(qa[i].y, kb.y, s[i][j]);
+                        s[i][j] = fmaf(qa[i].z, kb.z, s[i][j]);
+                        s[i][j] = fmaf(qa[i].w, kb.w, s[i][j]);
+                    }
                 }
             }
 
@@ -192,18 +225,23 @@ __device__ __forceinline__ void attention_tile_loop(
 #pragma unroll
                 for (int i = 0; i < TM; i++)
 #pragma unroll
-                    for (int c = 0; c < 8; c++) s[i][c] = cap * tanhf(s[i][c]);
+                    for (int j = 0; j < TN; j++) s[i][j] = cap * tanhf(s[i][j]);
             }
             // per-element mask only where some row of the block does not see the whole tile
             const bool full = vis_lo <= kbase && vis_hi >= kbase + BK && kbase + BK <= kv_to && kbase >= kv_from;
             if (!full) {
 #pragma unroll
-                for (int i = 0; i < TM; i++)
+                for (int i = 0; i < TM; i++) {
+                    // the row's bounds, intersected with the launch's key range (recomputed here, on the few
+                    // partial tiles, rather than held in registers across the loop)
+                    long long pos = q0 + min(r0 + ty + 16 * i, rows - 1) / hg;
+                    int lo = max(mask.lo(pos), kv_from), hi = min(mask.hi(pos), kv_to);
 #pragma unroll
-                    for (int c = 0; c < 8; c++) {
-                        int key = kbase + (c >> 2) * 32 + tx * 4 + (c & 3);
-                        if (key < lo[i] || key >= hi[i]) s[i][c] = -CUDART_INF_F;
+                    for (int j = 0; j < TN; j++) {
+                        int key = kbase + tx + 8 * j;
+                        if (key < lo || key >= hi) s[i][j] = -CUDART_INF_F;
                     }
+                }
             }
 
             // online softmax: m' = max(m, max_j s_j), alpha = 2^(m - m'), p = 2^(s - m')
@@ -211,20 +249,20 @@ __device__ __forceinline__ void attention_tile_loop(
             for (int i = 0; i < TM; i++) {
                 float mx = s[i][0];
 #pragma unroll
-                for (int c = 1; c < 8; c++) mx = fmaxf(mx, s[i][c]);
+                for (int j = 1; j < TN; j++) mx = fmaxf(mx, s[i][j]);
                 mx = warp_max8(mx);
                 float mn = fmaxf(m[i], mx);
                 float alpha, sum = 0.f;
                 if (mn == -CUDART_INF_F) {  // no key seen yet: leave the summary as it is
                     alpha = 1.f;
 #pragma unroll
-                    for (int c = 0; c < 8; c++) s[i][c] = 0.f;
+                    for (int j = 0; j < TN; j++) s[i][j] = 0.f;
                 } else {
                     alpha = exp2f(m[i] - mn);
 #pragma unroll
-                    for (int c = 0; c < 8; c++) {
-                        s[i][c] = exp2f(s[i][c] - mn);
-                        sum += s[i][c];
+                    for (int j = 0; j < TN; j++) {
+                        s[i][j] = exp2f(s[i][j] - mn);
+                        sum += s[i][j];
                     }
                 }
                 sum = warp_sum8(sum);
@@ -234,36 +272,37 @@ __device__ __forceinline__ void attention_tile_loop(
                 for (int j = 0; j < NV; j++)
 #pragma unroll
                     for (int c = 0; c < 4; c++) acc[i][j][c] *= alpha;
-            }
-            // P^T into shared memory: [key][row]
+                // P into the warp's rows of sP (the barrier above ordered it after their last reads)
 #pragma unroll
-            for (int c = 0; c < 8; c++) {
-                int kk = (c >> 2) * 32 + tx * 4 + (c & 3);
-#pragma unroll
-                for (int i = 0; i < TM; i++) sP[kk * SP + ty * TM + i] = s[i][c];
+                for (int j = 0; j < TN; j++) sP[(ty + 16 * i) * SP + tx + 8 * j] = s[i][j];
             }
-            __syncthreads();
 
-            // acc += P V for TM rows x (NV float4 column groups)
-#pragma unroll 4
-            for (int kk = 0; kk < BK; kk++) {
-                float pa[TM];
-                if constexpr (TM == 4) {
-                    float4 t4 = *reinterpret_cast<const float4*>(&sP[kk * SP + ty * 4]);
-                    pa[0] = t4.x; pa[1] = t4.y; pa[2] = t4.z; pa[3] = t4.w;
-                } else {
-                    float2 t2 = *reinterpret_cast<const float2*>(&sP[kk * SP + ty * 2]);
-                    pa[0] = t2.x; pa[1] = t2.y;
-                }
+            cp_async_wait_all();  // this thread's part of V(t)
+            __syncthreads();      // all of V(t) and the warp's P visible; every warp is done with sK
+            if (t < t_last) {
+                load_kv_tile<BK, DP, SK>(sK, k, k_stride, d, kbase + BK, kv_from, kv_to, kv_base, vec_k);
+                cp_async_commit();
+            }
+
+            // acc += P V for TM rows x NV float4 column groups, keys in ascending order
+#pragma unroll 1
+            for (int kk = 0; kk < BK; kk += 4) {
+                float4 pa[TM];
 #pragma unroll
-                for (int j = 0; j < NV; j++) {
-                    float4 vv = *reinterpret_cast<const float4*>(&sV[kk * SV + j * 32 + tx * 4]);
+                for (int i = 0; i < TM; i++) pa[i] = *reinterpret_cast<const float4*>(&sP[(ty + 16 * i) * SP + kk]);
 #pragma unroll
-                    for (int i = 0; i < TM; i++) {
-                        acc[i][j][0] = fmaf(pa[i], vv.x, acc[i][j][0]);
-                        acc[i][j][1] = fmaf(pa[i], vv.y, acc[i][j][1]);
-                        acc[i][j][2] = fmaf(pa[i], vv.z, acc[i][j][2]);
-                        acc[i][j][3] = fmaf(pa[i], vv.w, acc[i][j][3]);
+                for (int u = 0; u < 4; u++) {
+#pragma unroll
+                    for (int j = 0; j < NV; j++) {
+                        float4 vv = *reinterpret_cast<const float4*>(&sV[(kk + u) * SV + j * 32 + tx * 4]);
+#pragma unroll
+                        for (int i = 0; i < TM; i++) {
+                            float p = u == 0 ? pa[i].x : u == 1 ? pa[i].y : u == 2 ? pa[i].z : pa[i].w;
+                            acc[i][j][0] = fmaf(p, vv.x, acc[i][j][0]);
+                            acc[i][j][1] = fmaf(p, vv.y, acc[i][j][1]);
+                            acc[i][j][2] = fmaf(p, vv.z, acc[i][j][2]);
+                            acc[i][j][3] = fmaf(p, vv.w, acc[i][j][3]);
+                        }
                     }
                 }
             }
@@ -273,7 +312,7 @@ __device__ __forceinline__ void attention_tile_loop(
     // results
 #pragma unroll
     for (int i = 0; i < TM; i++) {
-        int row = r0 + ty * TM + i;
+        int row = r0 + ty + 16 * i;
         if (row >= rows) continue;
         if (flags & OUT_STATE) {
             if (tx == 0) {
@@ -306,14 +345,21 @@ __device__ __forceinline__ void attention_tile_loop(
 
 }  // namespace
 
-// Rows per tile for the shape: 64 (4 per thread), or 32 when D or Dv exceeds 128 (registers).
-#define LONGATTN_TM(DP, DVP) (((DP) > 128 || (DVP) > 128) ? 2 : 4)
+// Rows per thread (tile rows / 16) and keys per thread (tile keys / 8) of an instantiation; CudaAttention's
+// tileRows, tileKeys and sharedBytes mirror them. D, Dv <= 64: 128 x 64 tiles (8 x 8 register tiles, about
+// 103 KiB of shared memory: 2 blocks per SM). Up to 128: 64 x 32 (3 blocks per SM at 128/128); above 128:
+// 32 x 32, so the accumulators stay in registers.
+#define LONGATTN_TM(DP, DVP) (((DP) <= 64 && (DVP) <= 64) ? 8 : ((DP) <= 128 && (DVP) <= 128) ? 4 : 2)
+#define LONGATTN_TN(DP, DVP) (((DP) <= 64 && (DVP) <= 64) ? 8 : 4)
+// Blocks per SM the registers must allow: 3 for the 64-row tiles (at 128/128 shared memory allows 3 too,
+// 12 warps), 2 otherwise (shared memory allows no more at 64/64 and 256/256).
+#define LONGATTN_MIN_BLOCKS(DP, DVP) (LONGATTN_TM(DP, DVP) == 4 ? 3 : 2)
 
 // Grid: x = query tiles (ordered heaviest first when the mask grows with the row), y = key splits.
 // With splits > 1 each split writes its summary to the state buffers at [split][rows] (OUT_STATE) and
 // longattn_merge_splits combines them in split order.
 #define LONGATTN_DEFINE(DP, DVP)                                                                          \
-    extern "C" __global__ void __launch_bounds__(THREADS) longattn_fwd_##DP##_##DVP(                       \
+    extern "C" __global__ void __launch_bounds__(THREADS, LONGATTN_MIN_BLOCKS(DP, DVP)) longattn_fwd_##DP##_##DVP( \
             const float* __restrict__ q, const float* __restrict__ k, const float* __restrict__ v,         \
             float* __restrict__ o, float* __restrict__ lse, float* __restrict__ st_m,                     \
             float* __restrict__ st_l, float* __restrict__ st_acc, int rows, int hg, long long q0, int d,   \
@@ -331,8 +377,8 @@ __device__ __forceinline__ void attention_tile_loop(
             st_acc += base * dv;                                                                          \
         }                                                                                                 \
         Mask mask{offset, left, right, sk};                                                               \
-        attention_tile_loop<DP, DVP, LONGATTN_TM(DP, DVP)>(q, k, v, o, lse, st_m, st_l, st_acc, rows, hg,  \
-                q0, d, dv, k_stride, v_stride, mask, from, to, kv_base, cap, flags, tile);                         \
+        attention_tile_loop<DP, DVP, LONGATTN_TM(DP, DVP), LONGATTN_TN(DP, DVP)>(q, k, v, o, lse, st_m,    \
+                st_l, st_acc, rows, hg, q0, d, dv, k_stride, v_stride, mask, from, to, kv_base, cap, flags, tile); \
     }
 
 LONGATTN_DEFINE(32, 32)

@@ -22,6 +22,7 @@ import jcuda.driver.JCudaDriver;
  */
 public final class CudaAttention implements AutoCloseable {
     static final int THREADS = 128;
+    /** The largest key tile of any instantiation; key splits are multiples of it, hence of every tile. */
     static final int TILE_KEYS = 64;
     static final int PAD = 4;
     /**
@@ -86,15 +87,23 @@ public final class CudaAttention implements AutoCloseable {
         return p;
     }
 
-    /** Query rows per block: 64, or 32 when D or Dv is above 128 (the accumulators must fit in registers). */
+    /**
+     * Query rows per block (attention.cu's LONGATTN_TM x 16): 128 when D and Dv are at most 64, 64 up to
+     * 128, 32 above (the accumulators must fit in registers).
+     */
     static int tileRows(int dp, int dvp) {
-        return 16 * (dp > 128 || dvp > 128 ? 2 : 4);
+        return 16 * (dp <= 64 && dvp <= 64 ? 8 : dp <= 128 && dvp <= 128 ? 4 : 2);
     }
 
-    /** Dynamic shared memory of one block: Q^T, K^T, V and P^T tiles (attention.cu's layout). */
+    /** Keys per tile (attention.cu's LONGATTN_TN x 8): 64 when D and Dv are at most 64, else 32. */
+    static int tileKeys(int dp, int dvp) {
+        return 8 * (dp <= 64 && dvp <= 64 ? 8 : 4);
+    }
+
+    /** Dynamic shared memory of one block: row-major Q, K, V and P tiles (attention.cu's layout). */
     static int sharedBytes(int dp, int dvp) {
-        int bq = tileRows(dp, dvp);
-        return 4 * (dp * (bq + PAD) + dp * (TILE_KEYS + PAD) + TILE_KEYS * dvp + TILE_KEYS * (bq + PAD));
+        int bq = tileRows(dp, dvp), bk = tileKeys(dp, dvp);
+        return 4 * (bq * (dp + PAD) + bk * (dp + PAD) + bk * dvp + bq * (bk + PAD));
     }
 
     /**

@@ -72,6 +72,8 @@ class CudaHostTest {
                 // sm_80 allows 163 KiB per block after opting in, sm_90 227 KiB
                 assertTrue(bytes <= 163 * 1024 || dp + dvp > 256, dp + "x" + dvp + ": " + bytes);
                 assertTrue(bytes <= 227 * 1024, dp + "x" + dvp + ": " + bytes);
+                // key splits are cut at multiples of TILE_KEYS: every key tile must divide it
+                assertEquals(0, CudaAttention.TILE_KEYS % CudaAttention.tileKeys(dp, dvp), dp + "x" + dvp);
             }
         }
         assertEquals(64, CudaAttention.padded(33));
@@ -79,6 +81,10 @@ class CudaHostTest {
         assertEquals(256, CudaAttention.padded(129));
         assertEquals(64, CudaAttention.tileRows(64, 128));
         assertEquals(32, CudaAttention.tileRows(256, 64));
+        assertEquals(128, CudaAttention.tileRows(64, 64));
+        // blocks per SM the kernel's launch bounds plan for (an SM has 228 KiB, 1 KiB of it reserved per block)
+        assertTrue(3 * (CudaAttention.sharedBytes(128, 128) + 1024) <= 228 * 1024, "128x128");
+        assertTrue(2 * (CudaAttention.sharedBytes(64, 64) + 1024) <= 228 * 1024, "64x64");
     }
 
     @Test
