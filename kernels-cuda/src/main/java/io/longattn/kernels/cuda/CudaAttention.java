@@ -278,62 +278,39 @@ public final class CudaAttention implements AutoCloseable {
     }
 
     /**
-     * Times whole-problem forward passes on data already on the GPU (the benchmark's path): one launch
-     * per kv group over all Sq x Hg rows, timed with CUDA events; returns milliseconds per pass, per rep.
+     * Puts kv group {@code group}'s whole problem on the GPU (the benchmark's path): its Sq x Hg query
+     * rows, scaled, and its keys and values, cut out of the [S][H][D] tensors.
      */
-    double[] timeForward(float[] scaledQ, float[] kAll, float[] vAll, int warmup, int reps) {
+    void prepareWhole(float[] scaledQ, float[] kAll, float[] vAll, int group) {
         dev.bind();
         int hkv = spec.hkv(), hg = spec.groupSize(), sq = spec.sq(), sk = spec.sk(), d = spec.d(), dv = spec.dv();
         int rows = sq * hg;
-        DeviceBuffer[] qg = new DeviceBuffer[hkv], kg = new DeviceBuffer[hkv], vg = new DeviceBuffer[hkv];
-        try {
-            float[] tmp = new float[Math.toIntExact(Math.max((long) rows * d, (long) sk * Math.max(d, dv)))];
-            for (int g = 0; g < hkv; g++) {
-                // group g's rows [token][hg][d] and keys [sk][d] out of the [S][H][D] tensors
-                for (int t = 0; t < sq; t++) System.arraycopy(scaledQ, (t * spec.hq() + g * hg) * d, tmp, t * hg * d, hg * d);
-                qg[g] = new DeviceBuffer("bench Q").reserve((long) rows * d);
-                qg[g].upload(tmp, 0, 0, rows * d);
-                for (int t = 0; t < sk; t++) System.arraycopy(kAll, (t * hkv + g) * d, tmp, t * d, d);
-                kg[g] = new DeviceBuffer("bench K").reserve((long) sk * d);
-                kg[g].upload(tmp, 0, 0, sk * d);
-                for (int t = 0; t < sk; t++) System.arraycopy(vAll, (t * hkv + g) * dv, tmp, t * dv, dv);
-                vg[g] = new DeviceBuffer("bench V").reserve((long) sk * dv);
-                vg[g].upload(tmp, 0, 0, sk * dv);
-            }
-            o.reserve((long) rows * dv);
-            lse.reserve(rows);
-            stM.reserve(rows);
-            stL.reserve(rows);
-            stAcc.reserve((long) rows * dv);
-            double[] ms = new double[reps];
-            jcuda.driver.CUevent start = new jcuda.driver.CUevent(), stop = new jcuda.driver.CUevent();
-            Cuda.check(JCudaDriver.cuEventCreate(start, 0), "cuEventCreate");
-            Cuda.check(JCudaDriver.cuEventCreate(stop, 0), "cuEventCreate");
-            for (int r = -warmup; r < reps; r++) {
-                Cuda.check(JCudaDriver.cuEventRecord(start, stream), "cuEventRecord");
-                for (int g = 0; g < hkv; g++) {
-                    launch(qg[g].ptr(), rows, 0, kg[g].ptr(), vg[g].ptr(), 0, 0, spec.sk(), OUT_FINAL, true);
-                }
-                Cuda.check(JCudaDriver.cuEventRecord(stop, stream), "cuEventRecord");
-                Cuda.check(JCudaDriver.cuEventSynchronize(stop), "cuEventSynchronize");
-                float[] t = new float[1];
-                Cuda.check(JCudaDriver.cuEventElapsedTime(t, start, stop), "cuEventElapsedTime");
-                if (r >= 0) ms[r] = t[0];
-            }
-            JCudaDriver.cuEventDestroy(start);
-            JCudaDriver.cuEventDestroy(stop);
-            return ms;
-        } finally {
-            for (int g = 0; g < hkv; g++) {
-                if (qg[g] != null) qg[g].close();
-                if (kg[g] != null) kg[g].close();
-                if (vg[g] != null) vg[g].close();
-            }
-        }
+        float[] tmp = new float[Math.toIntExact(Math.max((long) rows * d, (long) sk * Math.max(d, dv)))];
+        for (int t = 0; t < sq; t++) System.arraycopy(scaledQ, (t * spec.hq() + group * hg) * d, tmp, t * hg * d, hg * d);
+        q.reserve((long) rows * d).upload(tmp, 0, 0, rows * d);
+        for (int t = 0; t < sk; t++) System.arraycopy(kAll, (t * hkv + group) * d, tmp, t * d, d);
+        kChunk.reserve((long) sk * d).upload(tmp, 0, 0, sk * d);
+        for (int t = 0; t < sk; t++) System.arraycopy(vAll, (t * hkv + group) * dv, tmp, t * dv, dv);
+        vChunk.reserve((long) sk * dv).upload(tmp, 0, 0, sk * dv);
+        o.reserve((long) rows * dv);
+        lse.reserve(rows);
+        stM.reserve(rows);
+        stL.reserve(rows);
+        stAcc.reserve((long) rows * dv);
     }
 
-    /** O [Sq * Hg][dv] of the last kv group's whole-problem pass of {@link #timeForward} (for spot checks). */
+    /**
+     * Launches the prepared whole problem of one group on this instance's stream without waiting: the
+     * groups of a benchmark run on their own streams side by side, as the tasks of an executor do.
+     */
+    void launchWhole() {
+        dev.bind();
+        launch(q.ptr(), spec.sq() * spec.groupSize(), 0, kChunk.ptr(), vChunk.ptr(), 0, 0, spec.sk(), OUT_FINAL, true);
+    }
+
+    /** O [Sq * Hg][dv] of the last {@link #launchWhole} (for spot checks). */
     void lastOutput(float[] dst) {
+        sync();
         o.download(0, dst, 0, spec.sq() * spec.groupSize() * spec.dv());
     }
 

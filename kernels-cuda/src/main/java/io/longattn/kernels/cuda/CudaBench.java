@@ -2,14 +2,19 @@ package io.longattn.kernels.cuda;
 
 import io.longattn.kernels.AttentionSpec;
 import io.longattn.kernels.Float64Reference;
+import jcuda.driver.CUevent;
+import jcuda.driver.JCudaDriver;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
  * Times the CUDA kernel on one shape with CUDA events: random float32 Q/K/V on the GPU, whole-problem
- * passes (one launch per kv group over all query rows), warm-up, then the median of the timed passes.
+ * passes (one launch per kv group over all its query rows, the groups on streams of their own, side by
+ * side), warm-up, then the median of the timed passes.
  * TFLOP/s count only unmasked pairs, 2 * pairs * Hq * (D + Dv), as every LongAttn figure does. Checks
  * sampled rows of the last kv group against the float64 reference. Prints one JSON line.
  * Usage: CudaBench --seq S [--kv-seq S] --heads H [--kv-heads G] --dim D [--v-dim DV] [--causal]
@@ -62,14 +67,34 @@ public final class CudaBench {
         float[] scaled = q.clone();
         float f = spec.queryFactor();
         for (int i = 0; i < scaled.length; i++) scaled[i] *= f;
-        double[] ms;
+        double[] ms = new double[reps];
         double maxErr = 0;
-        try (CudaAttention gpu = new CudaAttention(spec, device)) {
-            ms = gpu.timeForward(scaled, k, v, warmup, reps);
+        List<CudaAttention> groups = new ArrayList<>();
+        try {
+            for (int g = 0; g < spec.hkv(); g++) {
+                CudaAttention e = new CudaAttention(spec, device);
+                groups.add(e);
+                e.prepareWhole(scaled, k, v, g);
+            }
+            CUevent start = new CUevent(), stop = new CUevent();
+            Cuda.check(JCudaDriver.cuEventCreate(start, 0), "cuEventCreate");
+            Cuda.check(JCudaDriver.cuEventCreate(stop, 0), "cuEventCreate");
+            for (int r = -warmup; r < reps; r++) {
+                // events on the legacy default stream bracket the groups' blocking streams
+                Cuda.check(JCudaDriver.cuEventRecord(start, null), "cuEventRecord");
+                for (CudaAttention e : groups) e.launchWhole();
+                Cuda.check(JCudaDriver.cuEventRecord(stop, null), "cuEventRecord");
+                Cuda.check(JCudaDriver.cuEventSynchronize(stop), "cuEventSynchronize");
+                float[] t = new float[1];
+                Cuda.check(JCudaDriver.cuEventElapsedTime(t, start, stop), "cuEventElapsedTime");
+                if (r >= 0) ms[r] = t[0];
+            }
+            JCudaDriver.cuEventDestroy(start);
+            JCudaDriver.cuEventDestroy(stop);
             if (check > 0) {
                 int hg = spec.groupSize(), g = spec.hkv() - 1, dv = spec.dv();
                 float[] out = new float[Math.toIntExact((long) spec.sq() * hg * dv)];
-                gpu.lastOutput(out);
+                groups.get(g).lastOutput(out);
                 double[] ref = new double[dv];
                 double maxV = 0;
                 for (float x : v) maxV = Math.max(maxV, Math.abs(x));
@@ -82,6 +107,8 @@ public final class CudaBench {
                     }
                 }
             }
+        } finally {
+            for (CudaAttention e : groups) e.close();
         }
         double[] sorted = ms.clone();
         Arrays.sort(sorted);
