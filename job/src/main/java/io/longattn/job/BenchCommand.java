@@ -62,9 +62,9 @@ final class BenchCommand implements Runnable {
             List<KernelBench.Result> results;
             try {
                 results = KernelBench.run(o);
-            } catch (IllegalArgumentException e) {
-                throw new UserError("--kernel", e.getMessage().replaceFirst(", expected.*", ""), "simd, scalar or all (available: "
-                        + io.longattn.kernels.KernelSelector.available() + ")");
+            } catch (io.longattn.kernels.KernelSelectionException e) {
+                throw new UserError("--kernel", e.reason(), "simd, scalar or all (available: "
+                        + io.longattn.kernels.KernelSelector.standard().available() + ")");
             }
             if (json) {
                 for (KernelBench.Result r : results) System.out.println(r.toJson());

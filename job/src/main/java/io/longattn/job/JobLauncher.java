@@ -6,9 +6,12 @@ import io.longattn.job.io.TensorFormat;
 import io.longattn.job.io.TensorHeader;
 import io.longattn.job.io.UserError;
 import io.longattn.kernels.AttentionSpec;
+import io.longattn.kernels.KernelSelectionException;
 import io.longattn.kernels.KernelSelector;
+import io.longattn.kernels.KernelTraits;
 import io.longattn.partitioner.Assignment;
 import io.longattn.partitioner.ChunkPlan;
+import io.longattn.partitioner.ChunkPlanException;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 
@@ -48,10 +51,9 @@ public final class JobLauncher {
         String kernelName = Settings.KERNEL.get(conf);
         KernelSelector.Choice kernel;
         try {
-            kernel = KernelSelector.select(kernelName);
-        } catch (IllegalArgumentException e) {
-            throw new UserError("--kernel", e.getMessage().replaceFirst(", expected.*", ""),
-                    "one of " + KernelSelector.available() + " (available on this machine)");
+            kernel = KernelSelector.standard().select(kernelName);
+        } catch (KernelSelectionException e) {
+            throw new UserError("--kernel", e.reason(), "one of " + e.available() + " (available on this machine)");
         }
         int threads = intSetting(conf, Settings.THREADS, 1, 256);
         if (threads > 1 && !kernel.name().equals("simd")) {
@@ -90,7 +92,7 @@ public final class JobLauncher {
         }
         // a plan with one partition checks the memory budget before Spark starts
         long budget = budgetGiven > 0 ? budgetGiven : defaultTaskMemory(conf);
-        plan(spec, 1, budget, qChunk, kvChunk, 1, threads);
+        plan(kernel.traits(), spec, 1, budget, qChunk, kvChunk, false, threads);
 
         return new Prepared(q, k, v, spec, in, conf, kernel, threads, qChunk, kvChunk, partitionsWanted, balance,
                 strategyWanted, budget, opt.report, opt.master);
@@ -120,7 +122,6 @@ public final class JobLauncher {
         long kvBytes = 4L * spec.sk() * spec.hkv() * (spec.d() + spec.dv());
         String strategy = p.strategyWanted();
         String strategyReason = "requested";
-        int splits = 1;
         if (strategy.equals("auto")) {
             // broadcast keeps all of K/V on every executor: only when it is small next to executor memory
             long limit = Math.min(Long.parseLong(Settings.BROADCAST_LIMIT.get(conf)), executorMemory(conf) / 4);
@@ -136,10 +137,8 @@ public final class JobLauncher {
                 strategyReason = "auto: K+V is " + kvBytes + " bytes > " + limit + " (broadcast limit, at most executor memory / 4)";
             }
         }
-        if (strategy.equals("split-kv")) {
-            splits = kvSplits(spec, partitions, p.qChunk(), p.kvChunk());
-        }
-        ChunkPlan plan = plan(spec, partitions, p.budget(), p.qChunk(), p.kvChunk(), splits, p.threads());
+        ChunkPlan plan = plan(p.kernel().traits(), spec, partitions, p.budget(), p.qChunk(), p.kvChunk(),
+                strategy.equals("split-kv"), p.threads());
         RunCommand.Inputs in = p.in();
         JobRequest request = new JobRequest(p.q(), p.k(), p.v(), in.out(), in.lse(), in.overwrite(), spec, plan, partitions,
                 p.balance(), p.kernel().name(), p.kernel().reason(), strategy, strategyReason,
@@ -154,16 +153,6 @@ public final class JobLauncher {
         JobSummary summary = AttentionJob.run(jsc, request, log);
         if (p.report() != null) Report.write(p.report(), summary);
         return summary;
-    }
-
-    /** Key splits so that (query chunks x kv groups x splits) gives about 4 units per partition. */
-    static int kvSplits(AttentionSpec spec, int partitions, int qChunk, int kvChunk) {
-        int qc = qChunk > 0 ? qChunk : Math.min(ChunkPlan.DEFAULT_QUERY_CHUNK, spec.sq());
-        int kc = kvChunk > 0 ? kvChunk : Math.min(ChunkPlan.DEFAULT_KV_CHUNK, spec.sk());
-        long unitsUnsplit = (long) ((spec.sq() + qc - 1) / qc) * spec.hkv();
-        long wanted = (4L * partitions + unitsUnsplit - 1) / unitsUnsplit;
-        long blocks = (spec.sk() + kc - 1) / kc;
-        return (int) Math.max(2, Math.min(wanted, blocks));
     }
 
     static AttentionSpec spec(RunCommand.Inputs in, TensorHeader q, TensorHeader k, TensorHeader v) {
@@ -198,15 +187,17 @@ public final class JobLauncher {
         return new AttentionSpec(q.seq(), k.seq(), q.heads(), k.heads(), q.dim(), v.dim(), scale, in.causal(), w[0], w[1], softcap);
     }
 
-    static ChunkPlan plan(AttentionSpec spec, int partitions, long budget, int qChunk, int kvChunk, int splits, int threads) {
+    static ChunkPlan plan(KernelTraits traits, AttentionSpec spec, int partitions, long budget, int qChunk, int kvChunk,
+                          boolean splitKeys, int threads) {
         try {
-            return ChunkPlan.create(spec, partitions, budget, qChunk, kvChunk, splits, threads);
-        } catch (IllegalArgumentException e) {
-            String msg = e.getMessage();
-            int cut = msg.indexOf(", expected ");
-            String subject = msg.startsWith("--") ? msg.substring(0, msg.indexOf(' ')) : "--task-memory";
-            String problem = msg.startsWith("--") ? msg.substring(msg.indexOf(' ') + 1, cut) : msg.substring(0, cut);
-            throw new UserError(subject, problem, msg.substring(cut + ", expected ".length()));
+            return ChunkPlan.create(new ChunkPlan.Request(spec, traits, partitions, budget, qChunk, kvChunk, splitKeys, threads));
+        } catch (ChunkPlanException e) {
+            String flag = switch (e.input()) {
+                case QUERY_CHUNK -> "--q-chunk";
+                case KV_CHUNK -> "--kv-chunk";
+                case TASK_MEMORY -> "--task-memory";
+            };
+            throw new UserError(flag, e.problem(), e.expected());
         }
     }
 

@@ -51,7 +51,8 @@ final class PlanCommand implements Callable<Integer> {
             throw new UserError("--task-memory", "'" + taskMemory + "' is not a byte size", "a size such as 268435456, 256m or 2g");
         }
         if (threads < 1) throw new UserError("--threads", threads + " is not positive", "an integer >= 1");
-        ChunkPlan plan = JobLauncher.plan(spec, p, budget, qChunk, kvChunk, 1, threads);
+        ChunkPlan plan = JobLauncher.plan(io.longattn.kernels.KernelSelector.standard().select(null).traits(), spec, p, budget,
+                qChunk, kvChunk, false, threads);
         List<UnitOfWork> units = plan.units();
         Assignment bal = Assignment.balanced(units, p);
         Assignment con = Assignment.contiguous(units, p);

@@ -7,7 +7,7 @@ import io.longattn.job.strategy.KvStrategy;
 import io.longattn.kernels.AttentionKernel;
 import io.longattn.kernels.AttentionSpec;
 import io.longattn.kernels.KernelSelector;
-import io.longattn.kernels.SoftmaxState;
+import io.longattn.kernels.UnitSummary;
 import io.longattn.kernels.UnitRunner;
 import io.longattn.partitioner.ChunkPlan;
 import io.longattn.partitioner.CostModel;
@@ -81,8 +81,8 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
 
         Runner(List<UnitOfWork> units) {
             this.units = units;
-            KernelSelector.Choice choice = KernelSelector.select(kernelName);
-            AttentionKernel kernel = KernelSelector.create(kernelName, spec, plan.threads());
+            KernelSelector.Choice choice = KernelSelector.standard().select(kernelName);
+            AttentionKernel kernel = choice.create(spec, plan.threads());
             this.runner = new UnitRunner(spec, kernel, plan.queryChunk(), plan.kvChunk());
             this.qReader = TensorFiles.open(q);
             this.source = kv.open();
@@ -129,7 +129,7 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
             }
             runner.query().load(u.q0, u.tokens, qRows, 0, spec.hq(), u.group * hg, spec.queryFactor());
             if (plan.kvSplits() > 1) {
-                SoftmaxState s = runner.summarize(u.group, source, u.kvFrom, u.kvTo);
+                UnitSummary s = runner.summarize(u.group, source, u.kvFrom, u.kvTo);
                 return UnitResult.partial(u.index, u.chunk, u.group, u.kvSplit, u.tokens, s.toArray());
             }
             float[] o = new float[u.tokens * hg * spec.dv()];

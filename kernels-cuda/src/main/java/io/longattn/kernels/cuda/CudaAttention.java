@@ -6,6 +6,7 @@ import io.longattn.kernels.KvSource;
 import io.longattn.kernels.MaskGeometry;
 import io.longattn.kernels.QueryChunk;
 import io.longattn.kernels.SoftmaxState;
+import io.longattn.kernels.UnitSummary;
 import jcuda.Pointer;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUstream;
@@ -139,6 +140,70 @@ public final class CudaAttention implements AutoCloseable {
         int rows = chunk.rows();
         o.download(0, out, outOffset, rows * spec.dv());
         if (lseOut != null) lse.download(0, lseOut, lseOffset, rows);
+    }
+
+    /**
+     * One unit whose O, LSE and summary stay on the GPU: the returned summary downloads what its
+     * caller reads (O and LSE to finish it; max, sum and accumulators for a split-KV merge). Valid until
+     * the next call on this instance.
+     */
+    public UnitSummary runUnit(QueryChunk chunk, int group, KvSource source, int kvFrom, int kvTo) {
+        unit(chunk, group, source, kvFrom, kvTo, OUT_FINAL | OUT_STATE);
+        return new DeviceSummary(chunk.rows());
+    }
+
+    /** A unit's summary on the GPU ({@link #runUnit}). */
+    private final class DeviceSummary implements UnitSummary {
+        private final int rows;
+        private float[] max, sum, acc;
+
+        DeviceSummary(int rows) {
+            this.rows = rows;
+        }
+
+        @Override
+        public int rows() {
+            return rows;
+        }
+
+        @Override
+        public int dv() {
+            return spec.dv();
+        }
+
+        private void fetch() {
+            if (max != null) return;
+            max = new float[rows];
+            sum = new float[rows];
+            acc = new float[Math.multiplyExact(rows, spec.dv())];
+            stM.download(0, max, 0, rows);
+            stL.download(0, sum, 0, rows);
+            stAcc.download(0, acc, 0, acc.length);
+        }
+
+        @Override
+        public float max(int r) {
+            fetch();
+            return max[r];
+        }
+
+        @Override
+        public float sum(int r) {
+            fetch();
+            return sum[r];
+        }
+
+        @Override
+        public float acc(int r, int c) {
+            fetch();
+            return acc[r * spec.dv() + c];
+        }
+
+        @Override
+        public void finish(int rowCount, float[] out, int outOffset, float[] lseOut, int lseOffset) {
+            o.download(0, out, outOffset, rowCount * spec.dv());
+            if (lseOut != null) lse.download(0, lseOut, lseOffset, rowCount);
+        }
     }
 
     /** One split-KV unit: the summary (max in log2 units, sum, accumulators) of keys [kvFrom, kvTo). */
