@@ -10,8 +10,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * K and V of one kv head group held in one GPU's memory for the executor: uploaded once per source
- * (the broadcast K/V is one source per executor JVM) and reused by every unit of every task on that GPU.
+ * K and V of one kv head group held in one GPU's memory for the executor: uploaded once per K/V
+ * ({@link KvSource#residentKey()}: the files of the stream strategy, the broadcast of the broadcast one)
+ * and reused by every unit of every task on that GPU.
  * Entries no task uses are evicted, oldest first, when a new one needs the room.
  */
 final class ResidentKv {
@@ -25,13 +26,16 @@ final class ResidentKv {
     final DeviceBuffer k;
     final DeviceBuffer v;
     final int keys;
-    private final KvSource source;
+    /** Read once, while uploading; dropped after so a finished task's source is not kept alive. */
+    private KvSource source;
+    private final Object key;
     private final int group;
     private int users;
     private long lastUse;
 
     private ResidentKv(KvSource source, int group, int keys) {
         this.source = source;
+        this.key = source.residentKey();
         this.group = group;
         this.keys = keys;
         this.k = new DeviceBuffer("resident K of kv group " + group);
@@ -67,7 +71,7 @@ final class ResidentKv {
 
         synchronized ResidentKv acquire(CudaDevice dev, KvSource source, int group, AttentionSpec spec) {
             for (ResidentKv e : entries) {
-                if (e.source == source && e.group == group) {
+                if (e.group == group && e.key.equals(source.residentKey())) {
                     synchronized (e) {
                         e.users++;
                     }
@@ -112,5 +116,6 @@ final class ResidentKv {
             k.upload(staging.k, 0, (long) k0 * d, n * d);
             v.upload(staging.v, 0, (long) k0 * dv, n * dv);
         }
+        source = null;
     }
 }
