@@ -60,6 +60,28 @@ public final class CudaBench {
             System.err.println("CudaBench: no usable GPU: " + probe.unavailableReason());
             System.exit(3);
         }
+        System.out.println(run(spec, reps, warmup, check, device).toJson());
+    }
+
+    /** One benchmark result: the median and every timed pass, TFLOP/s over unmasked pairs, the spot check. */
+    public record Result(AttentionSpec spec, String gpu, int splitKeys, double medianMs, double tflops, double maxErr,
+                         double[] allMs) {
+        public String toJson() {
+            return String.format(Locale.ROOT,
+                    "{\"kernel\":\"cuda\",\"gpu\":\"%s\",\"seq\":%d,\"kv_seq\":%d,\"heads\":%d,\"kv_heads\":%d,\"dim\":%d,\"v_dim\":%d,"
+                            + "\"causal\":%b,\"split_keys\":%d,\"ms\":%.4f,\"tflops\":%.2f,\"max_err_rel_maxv\":%.3e,\"all_ms\":%s}",
+                    gpu, spec.sq(), spec.sk(), spec.hq(), spec.hkv(), spec.d(), spec.dv(), spec.causal(), splitKeys, medianMs,
+                    tflops, maxErr, Arrays.toString(allMs).replace(" ", ""));
+        }
+    }
+
+    /**
+     * Times {@code reps} whole-problem passes after {@code warmup} on GPU {@code device} and checks
+     * {@code check} sampled rows of the last kv group against float64.
+     */
+    public static Result run(AttentionSpec spec, int reps, int warmup, int check, int device) {
+        CudaProbe probe = CudaProbe.get();
+        if (!probe.usable()) throw new IllegalStateException("no usable GPU: " + probe.unavailableReason());
         SplittableRandom rnd = new SplittableRandom(42);
         float[] q = gaussian(rnd, (long) spec.sq() * spec.hq() * spec.d());
         float[] k = gaussian(rnd, (long) spec.sk() * spec.hkv() * spec.d());
@@ -113,13 +135,10 @@ public final class CudaBench {
         double[] sorted = ms.clone();
         Arrays.sort(sorted);
         double median = sorted[sorted.length / 2];
-        double tflops = spec.flops() / (median / 1e3) / 1e12;
-        System.out.println(String.format(Locale.ROOT,
-                "{\"kernel\":\"cuda\",\"gpu\":\"%s\",\"seq\":%d,\"kv_seq\":%d,\"heads\":%d,\"kv_heads\":%d,\"dim\":%d,\"v_dim\":%d,"
-                        + "\"causal\":%b,\"split_keys\":%d,\"ms\":%.4f,\"tflops\":%.2f,\"max_err_rel_maxv\":%.3e,\"all_ms\":%s}",
-                probe.deviceName(), spec.sq(), spec.sk(), spec.hq(), spec.hkv(), spec.d(), spec.dv(), spec.causal(),
-                CudaAttention.splitKeys(spec), median, tflops, maxErr, Arrays.toString(ms).replace(" ", "")));
+        return new Result(spec, probe.deviceName(), CudaAttention.splitKeys(spec), median,
+                spec.flops() / (median / 1e3) / 1e12, maxErr, ms);
     }
+
 
     private static float[] gaussian(SplittableRandom rnd, long n) {
         float[] a = new float[Math.toIntExact(n)];
