@@ -1,5 +1,7 @@
 package io.longattn.job.io;
 
+import io.longattn.job.UserError;
+
 import org.apache.arrow.flatbuf.CompressionType;
 import org.apache.arrow.flatbuf.Footer;
 import org.apache.arrow.flatbuf.FieldNode;

@@ -1,5 +1,7 @@
 package io.longattn.job.io;
 
+import io.longattn.job.UserError;
+
 import org.apache.arrow.vector.compression.CompressionUtil;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
