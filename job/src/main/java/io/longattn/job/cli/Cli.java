@@ -20,8 +20,7 @@ public final class Cli implements Callable<Integer> {
 
     /** Runs a command line and returns the exit status. */
     public static int execute(String... args) {
-        CommandLine cl = new CommandLine(new Cli());
-        addSettingFlags(cl);
+        CommandLine cl = commandLine();
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> handle(ex, parsed.hasMatchedOption("--verbose")
                 || java.util.Arrays.asList(args).contains("--verbose"), cmd.getErr()));
         cl.setParameterExceptionHandler((ex, a) -> {
@@ -93,6 +92,13 @@ public final class Cli implements Callable<Integer> {
             if (c instanceof UserError) return c;
         }
         return null;
+    }
+
+    /** The command tree with every option, the generated ones too. */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Cli());
+        addSettingFlags(cl);
+        return cl;
     }
 
     /** Options generated from setting declarations, on every command that takes some. */
