@@ -1,8 +1,12 @@
 package io.longattn.job;
 
+import io.longattn.job.report.JobSummary;
+import io.longattn.job.settings.Settings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * bin/local-cluster as the README uses it: start a standalone Master and two Workers, run a job on
- * them from a separate driver JVM, stop the cluster, and nothing it started is left running.
+ * them (executors on both workers), stop the cluster, and nothing it started is left running.
  */
 class LocalClusterScriptTest {
     @TempDir
@@ -51,21 +55,13 @@ class LocalClusterScriptTest {
             List<String> pids = Files.readAllLines(state.resolve("pids"));
             assertEquals(3, pids.size(), "master and two workers");
 
-            List<String> cmd = new ArrayList<>();
-            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            cmd.addAll(Arrays.asList(JobLauncher.jvmFlags().split("\\s+")));
-            cmd.addAll(List.of("-Xmx512m", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run",
-                    "--q", qkv[0], "--k", qkv[1], "--v", qkv[2], "--out", dir.resolve("o.npy").toString(), "--causal",
-                    "--master", url, "--partitions", "2", "--conf", "spark.executor.memory=512m",
-                    "--conf", "spark.executor.extraClassPath=" + System.getProperty("java.class.path"),
-                    "--conf", "spark.longattn.progressSeconds=0"));
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-            pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-            Process driver = pb.start();
-            String log = new String(driver.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(driver.waitFor(2, TimeUnit.MINUTES), log);
-            assertEquals(0, driver.exitValue(), log);
-            assertTrue(log.contains("longattn: done"), log);
+            // the driver runs here: only the executors need the cluster's SPARK_HOME, and the workers have it
+            JobRequest request = JobRequest.builder(qkv[0], qkv[1], qkv[2], dir.resolve("o.npy").toString()).causal(true)
+                    .master(url).set(Settings.PARTITIONS, 2).set(Settings.PROGRESS_SECONDS, 0)
+                    .conf("spark.executor.memory", "512m")
+                    .conf("spark.executor.extraClassPath", System.getProperty("java.class.path")).build();
+            JobSummary summary = JobLauncher.launch(request, new PrintStream(new ByteArrayOutputStream()));
+            assertEquals(2, summary.job().partitions());
             assertTrue(Files.size(dir.resolve("o.npy")) > 200 * 2 * 16 * 4);
             for (int w = 1; w <= 2; w++) {
                 try (var apps = Files.list(state.resolve("worker-" + w + "/work"))) {
