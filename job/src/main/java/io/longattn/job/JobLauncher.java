@@ -101,7 +101,12 @@ public final class JobLauncher {
     /** Runs a prepared job on a live Spark context (shared by tests; {@link #launch} makes its own). */
     public static JobSummary execute(Prepared prepared, JavaSparkContext jsc, PrintStream log) {
         TensorFiles.useHadoopConfiguration(jsc.hadoopConfiguration());
-        PlannedJob job = (prepared.planned() != null ? prepared : withPlan(prepared, jsc.defaultParallelism())).planned();
+        PlannedJob job = prepared.planned();
+        // planned before Spark for the master the request named; a context made otherwise (a test's, a
+        // cluster's) decides the default parallelism, and the plan is made now, still once
+        if (job == null || Settings.PARTITIONS.get(prepared.conf()) == 0 && job.partitions() != jsc.defaultParallelism()) {
+            job = withPlan(prepared, jsc.defaultParallelism()).planned();
+        }
         ChunkPlan plan = job.plan();
         log.println("longattn: " + job.spec().describe() + " | kernel " + job.kernel().name() + " (" + job.kernel().reason()
                 + ") | strategy " + job.strategy().strategy().label() + " (" + job.strategy().reason() + ") | q-chunk "
