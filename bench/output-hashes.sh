@@ -3,26 +3,25 @@
 # shape, so a refactor can be shown byte-identical: run it before and after and diff the lists.
 # Usage, from the project root after `mvn -q -DskipTests package`:
 #   bench/output-hashes.sh 4x2|6x4 [work-dir]
-# The tile is forced with the kernel's measuring properties (see SimdKernel); the job runs in local
-# mode with two threads on the plain JVM (no SparkSubmit), so only the code under test differs.
+# The tile is forced with the kernel request simd:4x2 or simd:6x4 (the SIMD provider's tile option); the
+# job runs in local mode with two threads on the plain JVM (no SparkSubmit), so only the code under test
+# differs.
 set -euo pipefail
 tile=${1:?usage: bench/output-hashes.sh 4x2|6x4 [work-dir]}
 work=${2:-$(mktemp -d)}
 case "$tile" in
-  4x2) props="-Dlongattn.simd.vecs=2 -Dlongattn.simd.rows=4" ;;
-  6x4) props="-Dlongattn.simd.vecs=4 -Dlongattn.simd.rows=6" ;;
+  4x2 | 6x4) kernel="simd:$tile" ;;
   *) echo "unknown tile $tile, expected 4x2 or 6x4" >&2; exit 2 ;;
 esac
 jar=$(ls "$PWD"/job/target/longattn-job-*.jar | grep -v -- '-all.jar' | sed -n 1p)
 cp="$jar:$(cat job/target/launcher/classpath.txt)"
 read -r -a flags < job/target/launcher/jvm.flags
-# shellcheck disable=SC2086
-j() { java "${flags[@]}" $props -Dlog4j2.configurationFile=file:"$PWD"/conf/log4j2.properties -cp "$cp" io.longattn.job.Main "$@"; }
-gen() { local d=$work/$1; shift; [ -f "$d/q.npy" ] || j gen --out "$d" "$@" >/dev/null; }
+j() { java "${flags[@]}" -Dlog4j2.configurationFile=file:"$PWD"/conf/log4j2.properties -cp "$cp" io.longattn.job.Main "$@"; }
+gen() { local d=$work/$1; shift; [ -f "$d/q.npy" ] || j gen --out "$d" "$@" >/dev/null 2>&1; }
 run() {
   local name=$1 d=$work/$2; shift 2
   j run --q "$d/q.npy" --k "$d/k.npy" --v "$d/v.npy" --out "$work/$name.o.npy" --lse "$work/$name.lse.npy" \
-    --overwrite --master 'local[2]' "$@" 2>"$work/$name.log" >/dev/null || { cat "$work/$name.log" >&2; exit 1; }
+    --overwrite --master 'local[2]' --kernel "$kernel" "$@" 2>"$work/$name.log" >/dev/null || { cat "$work/$name.log" >&2; exit 1; }
   printf '%s %s %s\n' "$name" "$(sha256sum < "$work/$name.o.npy" | cut -c1-16)" "$(sha256sum < "$work/$name.lse.npy" | cut -c1-16)"
 }
 gen demo --seq 65536 --heads 2 --dim 64

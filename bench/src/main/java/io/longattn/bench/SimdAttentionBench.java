@@ -2,7 +2,8 @@ package io.longattn.bench;
 
 import io.longattn.kernels.AttentionSpec;
 import io.longattn.kernels.LocalAttention;
-import io.longattn.kernels.SimdKernel;
+import io.longattn.kernels.simd.SimdKernel;
+import io.longattn.kernels.simd.SimdTile;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -41,6 +42,9 @@ public class SimdAttentionBench {
     public boolean causal;
     @Param({"1"})
     public int threads;
+    /** The register tile: auto (the machine's), 4x2 or 6x4. */
+    @Param({"auto"})
+    public String tile;
     @Param({"512"})
     public int qChunk;
     @Param({"2048"})
@@ -59,7 +63,9 @@ public class SimdAttentionBench {
         q = random(r, seq * dim);
         k = random(r, seq * dim);
         v = random(r, seq * dim);
-        kernel = new SimdKernel(spec, threads);
+        SimdTile t = SimdTile.parse(tile);
+        if (t == null) throw new IllegalArgumentException("tile '" + tile + "' is not one of auto, 4x2, 6x4");
+        kernel = new SimdKernel(spec, threads, t);
     }
 
     private static float[] random(SplittableRandom r, int n) {

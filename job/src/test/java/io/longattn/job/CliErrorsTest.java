@@ -173,7 +173,8 @@ class CliErrorsTest {
     @Test
     void unavailableOrUnknownKernel() {
         String[] qkv = inputs(8, 8, 1, 1, 8, 8);
-        assertUserError(cli(run(qkv, dir.resolve("o.npy").toString(), "--kernel", "fast")), "--kernel", "'fast'", "expected one of auto");
+        assertUserError(cli(run(qkv, dir.resolve("o.npy").toString(), "--kernel", "fast")), "--kernel", "unknown kernel 'fast'", "expected one of auto");
+        assertUserError(cli(run(qkv, dir.resolve("o.npy").toString(), "--kernel", "simd:9x9")), "--kernel");
     }
 
     @Test

@@ -10,7 +10,7 @@ import java.util.Arrays;
  * <p>Online softmax (Milakov and Gimelshein 2018): a block with max m' updates
  * l = l * 2^(m - m') + sum 2^(s_j - m'), acc = acc * 2^(m - m') + sum 2^(s_j - m') v_j.
  */
-public final class SoftmaxState {
+public final class SoftmaxState implements UnitSummary {
     private final int rows;
     private final int dv;
     /** Running max per row, log2 units; -inf while the row has seen no key. */
@@ -25,16 +25,33 @@ public final class SoftmaxState {
         this.dv = dv;
         this.max = new float[rows];
         this.sum = new float[rows];
-        this.acc = new float[rows * dv];
+        this.acc = new float[Math.multiplyExact(rows, dv)];
         reset();
     }
 
+    @Override
     public int rows() {
         return rows;
     }
 
+    @Override
     public int dv() {
         return dv;
+    }
+
+    @Override
+    public float max(int r) {
+        return max[r];
+    }
+
+    @Override
+    public float sum(int r) {
+        return sum[r];
+    }
+
+    @Override
+    public float acc(int r, int c) {
+        return acc[r * dv + c];
     }
 
     public void reset() {
@@ -44,25 +61,25 @@ public final class SoftmaxState {
     }
 
     /**
-     * Exact merge of the summary of a disjoint key set into this one (DESIGN.md section 2):
+     * Exact merge of the summary of a disjoint key set into this one (the online softmax identity):
      * m = max(m1, m2), l = l1 2^(m1-m) + l2 2^(m2-m), acc likewise.
      */
-    public void merge(SoftmaxState other) {
-        if (other.rows != rows || other.dv != dv) {
-            throw new IllegalArgumentException("cannot merge summaries of " + other.rows + "x" + other.dv
+    public void merge(UnitSummary other) {
+        if (other.rows() != rows || other.dv() != dv) {
+            throw new IllegalArgumentException("cannot merge summaries of " + other.rows() + "x" + other.dv()
                     + " into " + rows + "x" + dv);
         }
         for (int r = 0; r < rows; r++) {
-            float m2 = other.max[r];
+            float m2 = other.max(r);
             if (m2 == Float.NEGATIVE_INFINITY) continue;
             float m1 = max[r];
             float m = Math.max(m1, m2);
             float a1 = m1 == Float.NEGATIVE_INFINITY ? 0f : (float) Math.pow(2.0, m1 - m);
             float a2 = (float) Math.pow(2.0, m2 - m);
-            sum[r] = sum[r] * a1 + other.sum[r] * a2;
+            sum[r] = sum[r] * a1 + other.sum(r) * a2;
             int base = r * dv;
             for (int c = 0; c < dv; c++) {
-                acc[base + c] = acc[base + c] * a1 + other.acc[base + c] * a2;
+                acc[base + c] = acc[base + c] * a1 + other.acc(r, c) * a2;
             }
             max[r] = m;
         }
@@ -73,6 +90,7 @@ public final class SoftmaxState {
      * A row that saw no key gives O = 0 and LSE = -inf. Only the first rowCount rows are written
      * (a ragged last chunk uses part of the buffers).
      */
+    @Override
     public void finish(int rowCount, float[] out, int outOffset, float[] lse, int lseOffset) {
         for (int r = 0; r < rowCount; r++) {
             float l = sum[r];
@@ -94,8 +112,9 @@ public final class SoftmaxState {
     }
 
     /** Copies the summary into a flat array [max..., sum..., acc...] (for shipping partial summaries). */
+    @Override
     public float[] toArray() {
-        float[] a = new float[rows * (dv + 2)];
+        float[] a = new float[Math.multiplyExact(rows, dv + 2)];
         System.arraycopy(max, 0, a, 0, rows);
         System.arraycopy(sum, 0, a, rows, rows);
         System.arraycopy(acc, 0, a, 2 * rows, rows * dv);
@@ -103,8 +122,8 @@ public final class SoftmaxState {
     }
 
     public static SoftmaxState fromArray(float[] a, int rows, int dv) {
-        if (a.length != rows * (dv + 2)) {
-            throw new IllegalArgumentException("summary of length " + a.length + ", expected " + rows * (dv + 2));
+        if (a.length != (long) rows * (dv + 2)) {
+            throw new IllegalArgumentException("summary of length " + a.length + ", expected " + (long) rows * (dv + 2));
         }
         SoftmaxState s = new SoftmaxState(rows, dv);
         System.arraycopy(a, 0, s.max, 0, rows);

@@ -1,9 +1,13 @@
 package io.longattn.kernels;
 
+import java.util.List;
+
 /**
- * Runs one unit of work (query chunk, kv head group): streams the kv blocks the mask allows through
- * the kernel in a fixed order (ascending, aligned to the kv block size from key 0), so the result's
- * bits depend only on the unit and the block size, never on partitions, executors or retries.
+ * Runs units of work (query chunk, kv head group) through a kernel: by default it streams the kv
+ * blocks the mask allows through {@link AttentionKernel#accumulate} in a fixed order (ascending,
+ * aligned to the kv block size from key 0), so the result's bits depend only on the unit and the block
+ * size, never on partitions, executors or retries. A kernel that runs whole units itself (a device
+ * kernel) takes over through {@link AttentionKernel#runUnit}; this class is then only its host.
  * Owns its buffers; one instance per task or thread, reused unit after unit.
  */
 public final class UnitRunner {
@@ -17,6 +21,8 @@ public final class UnitRunner {
     /** The second kv buffer of a kernel with threads of its own (the next block loads into it), else null. */
     private final KvBlock next;
     private final Loader loader = new Loader();
+    /** The summary of the last unit run, for {@link #finishInto}. */
+    private UnitSummary last;
     private long blocksVisited;
 
     public UnitRunner(AttentionSpec spec, AttentionKernel kernel, int queryChunkTokens, int kvBlockSize) {
@@ -26,20 +32,31 @@ public final class UnitRunner {
         this.kvBlockSize = kvBlockSize;
         int hg = spec.groupSize();
         this.query = new QueryChunk(queryChunkTokens, hg, spec.d());
-        this.state = new SoftmaxState(queryChunkTokens * hg, spec.dv());
+        this.state = new SoftmaxState(Math.multiplyExact(queryChunkTokens, hg), spec.dv());
         this.block = new KvBlock(kvBlockSize, spec.d(), spec.dv());
         this.next = kernel.threads() > 1 ? new KvBlock(kvBlockSize, spec.d(), spec.dv()) : null;
+        this.last = state;
     }
 
     public AttentionKernel kernel() {
         return kernel;
     }
 
-    /** The query buffer to fill (with {@link QueryChunk#load}) before {@link #run}. */
+    public AttentionSpec spec() {
+        return spec;
+    }
+
+    /** Keys per kv block: the unit of the fixed fold order. */
+    public int kvBlockSize() {
+        return kvBlockSize;
+    }
+
+    /** The query buffer to fill (with {@link QueryChunk#load}) before {@link #run} or {@link #summarize}. */
     public QueryChunk query() {
         return query;
     }
 
+    /** kv blocks folded in by the default (host) path so far. */
     public long blocksVisited() {
         return blocksVisited;
     }
@@ -55,19 +72,41 @@ public final class UnitRunner {
 
     /**
      * Folds the allowed kv blocks that start in [kvFrom, kvTo) (block-aligned bounds) into a fresh
-     * summary and returns it (valid until the next call). Split-KV units use this directly.
+     * summary of the loaded query chunk and returns it (valid until the next call). Split-KV units use
+     * this directly.
      */
-    public SoftmaxState summarize(int group, KvSource source, int kvFrom, int kvTo) {
+    public UnitSummary summarize(int group, KvSource source, int kvFrom, int kvTo) {
+        last = kernel.runUnit(new UnitInput(query, group, kvFrom, kvTo), source, this);
+        return last;
+    }
+
+    /**
+     * Runs a batch of units (each with its own loaded query chunk) through the kernel; sink gets each
+     * unit's summary while it is valid.
+     */
+    public void runBatch(List<UnitInput> units, KvSource source, UnitSink sink) {
+        kernel.runUnits(units, source, this, sink);
+    }
+
+    /** Writes the last unit's output, as {@link #run} does. */
+    public void finishInto(float[] out, int outOffset, float[] lse, int lseOffset) {
+        last.finish(query.rows(), out, outOffset, lse, lseOffset);
+    }
+
+    /** The default path of {@link AttentionKernel#runUnit}: one host round trip per kv block. */
+    UnitSummary foldBlocks(UnitInput unit, KvSource source) {
         state.reset();
-        int q0 = query.q0(), tokens = query.tokens();
-        int lo = Math.max(kvFrom, mask.unionLo(q0, tokens));
-        int hi = Math.min(kvTo, mask.unionHi(q0, tokens));
+        QueryChunk q = unit.query();
+        int group = unit.group();
+        int q0 = q.q0(), tokens = q.tokens();
+        int lo = Math.max(unit.kvFrom(), mask.unionLo(q0, tokens));
+        int hi = Math.min(unit.kvTo(), mask.unionHi(q0, tokens));
         if (lo >= hi) return state;
         int first = lo / kvBlockSize, last = (hi - 1) / kvBlockSize;
         if (next == null) {
             for (int b = nextAllowed(first, last, q0, tokens); b <= last; b = nextAllowed(b + 1, last, q0, tokens)) {
                 load(source, group, b, block);
-                kernel.accumulate(query, block, state);
+                kernel.accumulate(q, block, state);
                 blocksVisited++;
             }
             return state;
@@ -81,7 +120,7 @@ public final class UnitRunner {
         while (b <= last) {
             int n = nextAllowed(b + 1, last, q0, tokens);
             if (n <= last) loader.set(source, group, n, other);
-            kernel.accumulate(query, cur, state, n <= last ? loader : null);
+            kernel.accumulate(q, cur, state, n <= last ? loader : null);
             blocksVisited++;
             KvBlock t = cur;
             cur = other;
@@ -123,9 +162,5 @@ public final class UnitRunner {
     private void load(KvSource source, int group, int b, KvBlock into) {
         int k0 = b * kvBlockSize;
         source.load(group, k0, Math.min(kvBlockSize, spec.sk() - k0), into);
-    }
-
-    public void finishInto(float[] out, int outOffset, float[] lse, int lseOffset) {
-        state.finish(query.rows(), out, outOffset, lse, lseOffset);
     }
 }

@@ -1,5 +1,7 @@
 package io.longattn.kernels;
 
+import io.longattn.kernels.simd.SimdKernel;
+import io.longattn.kernels.simd.SimdTile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -38,9 +40,11 @@ class KernelAccuracyTest {
     static List<Kernel> kernels() {
         return List.of(
                 new Kernel("scalar", ScalarKernel::new),
-                new Kernel("simd", SimdKernel::new),
-                new Kernel("simd-2threads", s -> new SimdKernel(s, 2)),
-                new Kernel("simd-svml-exp", s -> new SimdKernel(s, 1, true)));
+                // both production tiles on any machine (the one that does not match the registers only runs slower)
+                new Kernel("simd-4x2", s -> new SimdKernel(s, 1, SimdTile.T4x2)),
+                new Kernel("simd-6x4", s -> new SimdKernel(s, 1, SimdTile.T6x4)),
+                new Kernel("simd-4x2-2threads", s -> new SimdKernel(s, 2, SimdTile.T4x2)),
+                new Kernel("simd-6x4-2threads", s -> new SimdKernel(s, 2, SimdTile.T6x4)));
     }
 
     static AttentionSpec spec(int sq, int sk, int hq, int hkv, int d, int dv) {

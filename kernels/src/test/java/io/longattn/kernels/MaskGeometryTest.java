@@ -6,7 +6,7 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** Mask geometry against brute force over the definition (DESIGN.md section 1), on random shapes. */
+/** Mask geometry against brute force over the definition (the FlashAttention semantics of AttentionSpec), on random shapes. */
 class MaskGeometryTest {
 
     /** The definition, written independently of MaskGeometry's lo/hi arithmetic. */

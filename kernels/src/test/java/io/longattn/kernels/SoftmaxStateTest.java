@@ -1,5 +1,6 @@
 package io.longattn.kernels;
 
+import io.longattn.kernels.simd.SimdKernel;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -16,7 +17,7 @@ class SoftmaxStateTest {
         UnitRunner runner = new UnitRunner(spec, kernel, tokens, kvBlock);
         int hg = spec.groupSize();
         runner.query().load(q0, tokens, in.q(), q0 * spec.hq() * spec.d(), spec.hq(), g * hg, spec.queryFactor());
-        SoftmaxState s = runner.summarize(g, LocalAttention.arrays(spec, in.k(), in.v()), from, to);
+        UnitSummary s = runner.summarize(g, LocalAttention.arrays(spec, in.k(), in.v()), from, to);
         return SoftmaxState.fromArray(s.toArray(), s.rows(), s.dv());
     }
 

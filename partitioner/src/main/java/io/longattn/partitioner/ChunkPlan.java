@@ -1,8 +1,8 @@
 package io.longattn.partitioner;
 
 import io.longattn.kernels.AttentionSpec;
+import io.longattn.kernels.KernelTraits;
 import io.longattn.kernels.MaskGeometry;
-import io.longattn.kernels.SimdKernel;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -12,9 +12,10 @@ import java.util.List;
  * How the work is cut: query chunk Qc, kv block Kc, optional key splits (split-KV), and the units.
  * A task's working set (see {@link #workingSet()}) depends on Qc, Kc and the head shape only, never on
  * the sequence lengths: the running summary replaces Rabe and Staats' per-key-chunk summaries.
+ * What the kernel needs comes from its {@link KernelTraits}; the plan knows no kernel class.
  */
 public final class ChunkPlan implements Serializable {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     public static final int DEFAULT_QUERY_CHUNK = 256;
     public static final int DEFAULT_KV_CHUNK = 512;
@@ -26,9 +27,24 @@ public final class ChunkPlan implements Serializable {
     public static final long READ_SPAN_BYTES = 1L << 20;
     /** At most this many kv blocks per read of the stream strategy. */
     public static final int MAX_READ_SPAN_BLOCKS = 8;
-    /** Query rows (at most) and keys of a score tile in the SIMD kernel (for the working-set table). */
-    public static final int SCORE_TILE_ROWS = 8;
-    public static final int SCORE_TILE_KEYS = 256;
+    /** Units per partition a plan aims for (finer units balance masks and stragglers). */
+    static final int UNITS_PER_PARTITION = 4;
+
+    /**
+     * What to plan.
+     *
+     * @param spec       the attention problem
+     * @param traits     the kernel's traits (query rows per thread, scratch, where its memory lives)
+     * @param partitions Spark partitions the units are spread over
+     * @param taskMemory bytes one task may hold (the working set must fit)
+     * @param queryChunk query tokens per unit, 0 to choose
+     * @param kvChunk    keys per kv block, 0 to choose
+     * @param splitKeys  split each query chunk's keys into ranges (split-KV) so few queries fill the partitions
+     * @param threads    threads of the kernel's own per task
+     */
+    public record Request(AttentionSpec spec, KernelTraits traits, int partitions, long taskMemory,
+                          int queryChunk, int kvChunk, boolean splitKeys, int threads) {
+    }
 
     private final AttentionSpec spec;
     private final int queryChunk;
@@ -36,66 +52,100 @@ public final class ChunkPlan implements Serializable {
     private final int kvSplits;
     private final long taskMemoryBudget;
     private final int threads;
+    /** The kernel's scratch for these chunk sizes (the traits themselves hold a function: not shipped). */
+    private final WorkingSetRow scratch;
 
     /** A row of the per-task working-set table. */
     public record WorkingSetRow(String name, String formula, long bytes) implements Serializable {
     }
 
-    public ChunkPlan(AttentionSpec spec, int queryChunk, int kvChunk, int kvSplits, long taskMemoryBudget, int threads) {
+    /** A plan with these chunk sizes, as given (no checks; {@link #create} chooses and checks). */
+    public ChunkPlan(AttentionSpec spec, KernelTraits traits, int queryChunk, int kvChunk, int kvSplits,
+                     long taskMemoryBudget, int threads) {
         this.spec = spec;
         this.queryChunk = queryChunk;
         this.kvChunk = kvChunk;
         this.kvSplits = kvSplits;
         this.taskMemoryBudget = taskMemoryBudget;
         this.threads = threads;
+        KernelTraits.Scratch s = traits.scratch();
+        String where = traits.memory() == KernelTraits.Memory.DEVICE ? ", device memory" : "";
+        this.scratch = new WorkingSetRow("kernel scratch (" + s.contents() + where + ")", s.formula(),
+                traits.memory() == KernelTraits.Memory.DEVICE ? 0 : traits.scratchBytes(spec, queryChunk, kvChunk, threads));
     }
 
     /**
-     * Chooses Qc and Kc: start from the defaults (or the caller's values), shrink Qc while there are
+     * Chooses Qc and Kc: start from the defaults (or the request's values), shrink Qc while there are
      * fewer than 4 units per partition, then shrink Kc and Qc until the working set fits the budget.
+     * With split keys, the splits give about 4 units per partition.
      *
-     * @param queryChunk 0 to choose
-     * @param kvChunk    0 to choose
-     * @throws IllegalArgumentException when the budget is below the smallest useful working set (the
-     *                                  message names the minimum) or a given chunk is out of range
+     * @throws ChunkPlanException naming the request field at fault: a chunk out of range, or a task
+     *                            memory below the smallest useful working set (the expected text names it)
      */
-    public static ChunkPlan create(AttentionSpec spec, int partitions, long taskMemoryBudget,
-                                   int queryChunk, int kvChunk, int kvSplits, int threads) {
-        checkChunk("--q-chunk", queryChunk);
-        checkChunk("--kv-chunk", kvChunk);
+    public static ChunkPlan create(Request r) {
+        AttentionSpec spec = r.spec();
+        KernelTraits traits = r.traits();
+        int queryChunk = r.queryChunk(), kvChunk = r.kvChunk(), threads = r.threads(), partitions = r.partitions();
+        long taskMemoryBudget = r.taskMemory();
+        checkChunk(ChunkPlanException.Input.QUERY_CHUNK, queryChunk);
+        checkChunk(ChunkPlanException.Input.KV_CHUNK, kvChunk);
+        int kvSplits = r.splitKeys() ? kvSplits(spec, partitions, queryChunk, kvChunk) : 1;
         int groups = spec.hkv();
-        int qc = queryChunk > 0 ? Math.min(queryChunk, spec.sq()) : Math.min(startQueryChunk(spec, threads), spec.sq());
+        int qc = queryChunk > 0 ? Math.min(queryChunk, spec.sq()) : Math.min(startQueryChunk(spec, traits, threads), spec.sq());
         int kc = kvChunk > 0 ? Math.min(kvChunk, spec.sk()) : Math.min(DEFAULT_KV_CHUNK, spec.sk());
         if (queryChunk <= 0) {
-            while (qc > 64 && (long) ceilDiv(spec.sq(), qc) * groups * kvSplits < 4L * partitions) qc /= 2;
-            qc = balancedQueryChunk(spec, qc, kc, kvSplits, partitions);
+            while (qc > 64 && (long) ceilDiv(spec.sq(), qc) * groups * kvSplits < (long) UNITS_PER_PARTITION * partitions) qc /= 2;
+            qc = balancedQueryChunk(spec, traits, qc, kc, kvSplits, partitions);
         }
-        ChunkPlan plan = new ChunkPlan(spec, qc, kc, kvSplits, taskMemoryBudget, threads);
+        ChunkPlan plan = new ChunkPlan(spec, traits, qc, kc, kvSplits, taskMemoryBudget, threads);
         while (plan.workingSetBytes() > taskMemoryBudget) {
             if (kvChunk <= 0 && plan.kvChunk > MIN_KV_CHUNK && plan.kvChunk >= plan.queryChunk) {
-                plan = new ChunkPlan(spec, plan.queryChunk, plan.kvChunk / 2, kvSplits, taskMemoryBudget, threads);
+                plan = new ChunkPlan(spec, traits, plan.queryChunk, plan.kvChunk / 2, kvSplits, taskMemoryBudget, threads);
             } else if (queryChunk <= 0 && plan.queryChunk > MIN_QUERY_CHUNK) {
-                plan = new ChunkPlan(spec, plan.queryChunk / 2, plan.kvChunk, kvSplits, taskMemoryBudget, threads);
+                plan = new ChunkPlan(spec, traits, plan.queryChunk / 2, plan.kvChunk, kvSplits, taskMemoryBudget, threads);
             } else if (kvChunk <= 0 && plan.kvChunk > MIN_KV_CHUNK) {
-                plan = new ChunkPlan(spec, plan.queryChunk, plan.kvChunk / 2, kvSplits, taskMemoryBudget, threads);
+                plan = new ChunkPlan(spec, traits, plan.queryChunk, plan.kvChunk / 2, kvSplits, taskMemoryBudget, threads);
             } else {
-                ChunkPlan min = new ChunkPlan(spec, queryChunk > 0 ? qc : Math.min(MIN_QUERY_CHUNK, spec.sq()),
+                ChunkPlan min = new ChunkPlan(spec, traits, queryChunk > 0 ? qc : Math.min(MIN_QUERY_CHUNK, spec.sq()),
                         kvChunk > 0 ? kc : Math.min(MIN_KV_CHUNK, spec.sk()), kvSplits, taskMemoryBudget, threads);
-                throw new IllegalArgumentException("task memory budget " + taskMemoryBudget
-                        + " bytes is too small for this shape, expected at least " + min.workingSetBytes()
-                        + " bytes (q-chunk " + min.queryChunk + ", kv-chunk " + min.kvChunk + ")");
+                throw new ChunkPlanException(ChunkPlanException.Input.TASK_MEMORY,
+                        "task memory budget " + taskMemoryBudget + " bytes is too small for this shape",
+                        "at least " + min.workingSetBytes() + " bytes (q-chunk " + min.queryChunk + ", kv-chunk "
+                                + min.kvChunk + ")");
             }
+        }
+        if (plan.unitCountLong() > Integer.MAX_VALUE) {
+            throw new ChunkPlanException(ChunkPlanException.Input.QUERY_CHUNK, "q-chunk " + plan.queryChunk + " gives "
+                    + plan.unitCountLong() + " units", "a larger query chunk (at most " + Integer.MAX_VALUE + " units)");
         }
         return plan;
     }
 
     /**
-     * {@link #DEFAULT_QUERY_CHUNK}, or with the kernel's own threads enough tokens for
-     * {@link SimdKernel#ROWS_PER_THREAD} query rows per thread (a power of two), whichever is more.
+     * Key splits so that (query chunks x kv groups x splits) gives about 4 units per partition; at
+     * least 2 (the caller asked for split keys), at most one per kv block.
      */
-    static int startQueryChunk(AttentionSpec spec, int threads) {
-        if (threads <= 1) return DEFAULT_QUERY_CHUNK;
-        long tokens = ceilDiv(SimdKernel.ROWS_PER_THREAD * threads, spec.groupSize());
+    static int kvSplits(AttentionSpec spec, int partitions, int qChunk, int kvChunk) {
+        int qc = qChunk > 0 ? qChunk : Math.min(DEFAULT_QUERY_CHUNK, spec.sq());
+        int kc = kvChunk > 0 ? kvChunk : Math.min(DEFAULT_KV_CHUNK, spec.sk());
+        long unitsUnsplit = (long) ceilDiv(spec.sq(), qc) * spec.hkv();
+        long wanted = ((long) UNITS_PER_PARTITION * partitions + unitsUnsplit - 1) / unitsUnsplit;
+        long blocks = ceilDiv(spec.sk(), kc);
+        return (int) Math.max(2, Math.min(wanted, blocks));
+    }
+
+    /**
+     * {@link #DEFAULT_QUERY_CHUNK}, or enough tokens (a power of two) for the kernel's
+     * {@link KernelTraits#queryRowsPerThread()} query rows per thread of its own, or per call for a kernel
+     * without threads of its own that names rows (a GPU kernel: a launch must fill the device), whichever is more.
+     */
+    static int startQueryChunk(AttentionSpec spec, KernelTraits traits, int threads) {
+        // a kernel with threads of its own wants rows for each of them; one without (a GPU) names the
+        // rows a call should carry outright
+        long rows = traits.ownThreads() ? (threads > 1 ? (long) traits.queryRowsPerThread() * threads : 0)
+                : traits.queryRowsPerThread();
+        if (rows == 0) return DEFAULT_QUERY_CHUNK;
+        long tokens = (rows + spec.groupSize() - 1) / spec.groupSize();
         int qc = DEFAULT_QUERY_CHUNK;
         while (qc < tokens && qc < MAX_CHUNK) qc *= 2;
         return qc;
@@ -106,13 +156,13 @@ public final class ChunkPlan implements Serializable {
      * the partitions cannot be balanced at any assignment. Finer chunks fix that: halve Qc (down to 16)
      * until the balanced assignment's costliest partition is within 5% of the mean, keeping the best.
      */
-    static int balancedQueryChunk(AttentionSpec spec, int qc, int kc, int kvSplits, int partitions) {
+    static int balancedQueryChunk(AttentionSpec spec, KernelTraits traits, int qc, int kc, int kvSplits, int partitions) {
         if (spec.mask().unmasked() || partitions <= 1) return qc;
         int best = qc;
         double bestRatio = Double.MAX_VALUE;
         for (int c = qc; c >= Math.min(qc, MIN_QUERY_CHUNK); c /= 2) {
-            ChunkPlan p = new ChunkPlan(spec, c, kc, kvSplits, Long.MAX_VALUE, 1);
-            if (p.unitCount() > 300_000) break;
+            ChunkPlan p = new ChunkPlan(spec, traits, c, kc, kvSplits, Long.MAX_VALUE, 1);
+            if (p.unitCountLong() > 300_000) break;
             double ratio = Assignment.balanced(p.units(), partitions).maxOverMean();
             if (ratio < bestRatio - 1e-9) {
                 best = c;
@@ -123,14 +173,14 @@ public final class ChunkPlan implements Serializable {
         return best;
     }
 
-    private static void checkChunk(String flag, int v) {
+    private static void checkChunk(ChunkPlanException.Input input, int v) {
         if (v < 0 || v > MAX_CHUNK) {
-            throw new IllegalArgumentException(flag + " " + v + " is out of range, expected 1.." + MAX_CHUNK);
+            throw new ChunkPlanException(input, v + " is out of range", "0 (choose) or 1.." + MAX_CHUNK);
         }
     }
 
     static int ceilDiv(int a, int b) {
-        return (a + b - 1) / b;
+        return (int) (((long) a + b - 1) / b);
     }
 
     public AttentionSpec spec() {
@@ -171,13 +221,17 @@ public final class ChunkPlan implements Serializable {
     }
 
     public int unitCount() {
-        return chunks() * unitsPerChunk();
+        return Math.toIntExact(unitCountLong());
+    }
+
+    private long unitCountLong() {
+        return (long) chunks() * spec.hkv() * kvSplits;
     }
 
     /** Key range [from, to) of split s, aligned to the kv block so block order stays fixed. */
     public int splitFrom(int s) {
-        int blocks = ceilDiv(spec.sk(), kvChunk);
-        return (int) Math.min(spec.sk(), (long) ceilDiv(blocks * s, kvSplits) * kvChunk);
+        long blocks = ceilDiv(spec.sk(), kvChunk);
+        return (int) Math.min(spec.sk(), (blocks * s + kvSplits - 1) / kvSplits * kvChunk);
     }
 
     /**
@@ -200,7 +254,7 @@ public final class ChunkPlan implements Serializable {
         return units;
     }
 
-    /** The per-task working set (DESIGN.md section 2): none of the rows depends on Sq or Sk. */
+    /** The per-task working set: none of the rows depends on Sq or Sk. */
     public List<WorkingSetRow> workingSet() {
         long hg = spec.groupSize(), d = spec.d(), dv = spec.dv(), hq = spec.hq();
         long qc = queryChunk, kc = kvChunk;
@@ -217,9 +271,7 @@ public final class ChunkPlan implements Serializable {
         } else {
             rows.add(new WorkingSetRow("kv block of one head", "Kc*(D+Dv)*4", kc * (d + dv) * 4));
         }
-        rows.add(new WorkingSetRow("kernel scratch (packed K, V, Q; score tiles)",
-                "Kc*(D+Dv)*4+Qc*Hg*D*4+T*" + SCORE_TILE_ROWS + "*" + SCORE_TILE_KEYS + "*4",
-                kc * (d + dv) * 4 + qc * hg * d * 4 + (long) threads * SCORE_TILE_ROWS * SCORE_TILE_KEYS * 4));
+        rows.add(scratch);
         rows.add(new WorkingSetRow("finished output chunk (O, LSE)", "Qc*Hg*(Dv+1)*4", qc * hg * (dv + 1) * 4));
         return rows;
     }

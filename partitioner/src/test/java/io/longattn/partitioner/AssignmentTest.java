@@ -37,8 +37,8 @@ class AssignmentTest {
             };
             boolean pureCausal = spec.causal() && spec.windowLeft() < 0;
             // causal: any chunk size; windows: the plan's own chunk choice (it refines Qc for balance)
-            ChunkPlan plan = pureCausal ? new ChunkPlan(spec, qc, 256, 1, Long.MAX_VALUE, 1)
-                    : ChunkPlan.create(spec, partitions, Long.MAX_VALUE, 0, 256, 1, 1);
+            ChunkPlan plan = pureCausal ? TestTraits.plan(spec, qc, 256, 1, Long.MAX_VALUE, 1)
+                    : TestTraits.create(spec, partitions, Long.MAX_VALUE, 0, 256, false, 1);
             List<UnitOfWork> units = plan.units();
             if (units.size() < 4 * partitions) continue;
             Assignment a = Assignment.balanced(units, partitions);
@@ -53,7 +53,7 @@ class AssignmentTest {
     @Test
     void contiguousCausalIsUnbalancedAndBalancedFixesIt() {
         AttentionSpec spec = AttentionSpec.of(1 << 16, 1 << 16, 1, 1, 64, 64).withCausal(true);
-        List<UnitOfWork> units = new ChunkPlan(spec, 256, 512, 1, Long.MAX_VALUE, 1).units();
+        List<UnitOfWork> units = TestTraits.plan(spec, 256, 512, 1, Long.MAX_VALUE, 1).units();
         Assignment contiguous = Assignment.contiguous(units, 8);
         Assignment balanced = Assignment.balanced(units, 8);
         assertTrue(contiguous.maxOverMean() > 1.8, "contiguous " + contiguous.maxOverMean());
@@ -63,7 +63,7 @@ class AssignmentTest {
     @Test
     void everyUnitHasExactlyOnePartitionAndLoadsAddUp() {
         AttentionSpec spec = AttentionSpec.of(5000, 5000, 4, 2, 64, 64).withCausal(true);
-        List<UnitOfWork> units = new ChunkPlan(spec, 64, 256, 1, Long.MAX_VALUE, 1).units();
+        List<UnitOfWork> units = TestTraits.plan(spec, 64, 256, 1, Long.MAX_VALUE, 1).units();
         for (Assignment a : List.of(Assignment.balanced(units, 7), Assignment.contiguous(units, 7))) {
             long total = 0;
             for (long l : a.loads()) total += l;

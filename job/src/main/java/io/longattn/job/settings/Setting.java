@@ -155,6 +155,11 @@ public final class Setting<T> {
             return create(Types.BOOLEAN, defaultValue);
         }
 
+        /** Text checked by its user; allowed describes the legal values, label is the flag's parameter. */
+        public Setting<String> stringConf(String allowed, String label, String defaultValue) {
+            return create(Types.text(allowed, label), defaultValue);
+        }
+
         /** One of the names of choices (in the order given), each standing for a value. */
         public <E> Setting<E> choiceConf(Map<String, E> choices, E defaultValue) {
             return create(Types.choice(choices), defaultValue);

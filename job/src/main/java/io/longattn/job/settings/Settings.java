@@ -22,8 +22,9 @@ public final class Settings {
     }
 
     public static final Setting<String> KERNEL = Setting.builder("spark.longattn.kernel").flag("--kernel")
-            .doc("Local kernel: auto picks the best one usable here and says why; or a kernel by name.")
-            .choiceConf(names(JobPlanner.kernelNames()), "auto");
+            .doc("Local kernel: auto picks the best one usable here and says why; or a kernel by name, with an option"
+                    + " after a colon (simd:4x2, simd:6x4 fix the SIMD tile).")
+            .stringConf(String.join(", ", JobPlanner.kernelNames()), String.join("|", JobPlanner.kernelNames()), "auto");
     public static final Setting<Integer> Q_CHUNK = Setting.builder("spark.longattn.qChunk").flag("--q-chunk")
             .doc("Query rows per unit; 0 chooses from the shape, partitions, task memory and kernel threads.")
             .intConf(0, ChunkPlan.MAX_CHUNK, 0);
@@ -90,12 +91,6 @@ public final class Settings {
                     .append(s.allowed()).append(" | ").append(s.doc()).append(" |\n");
         }
         return sb.toString();
-    }
-
-    private static Map<String, String> names(List<String> names) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (String n : names) m.put(n, n);
-        return m;
     }
 
     private static <E> Map<String, E> orderedMap(String k1, E v1, String k2, E v2) {

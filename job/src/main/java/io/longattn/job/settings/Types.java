@@ -117,6 +117,42 @@ final class Types {
         }
     };
 
+    /** Free text, checked where it is used (a kernel name: which kernels exist depends on the build). */
+    static Setting.Type<String> text(String allowed, String label) {
+        return new Setting.Type<>() {
+            @Override
+            public String parse(String raw) {
+                if (raw.isEmpty()) throw new IllegalArgumentException();
+                return raw;
+            }
+
+            @Override
+            public String name() {
+                return "string";
+            }
+
+            @Override
+            public String allowed() {
+                return allowed;
+            }
+
+            @Override
+            public String paramLabel() {
+                return label;
+            }
+
+            @Override
+            public String problem() {
+                return "is empty";
+            }
+
+            @Override
+            public String expected() {
+                return allowed;
+            }
+        };
+    }
+
     static <E> Setting.Type<E> choice(Map<String, E> choices) {
         Map<String, E> names = new LinkedHashMap<>(choices);
         String list = String.join(", ", names.keySet());

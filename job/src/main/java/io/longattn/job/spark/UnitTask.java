@@ -7,7 +7,7 @@ import io.longattn.job.plan.JobPlanner;
 import io.longattn.job.strategy.KvStrategy;
 import io.longattn.kernels.AttentionKernel;
 import io.longattn.kernels.AttentionSpec;
-import io.longattn.kernels.SoftmaxState;
+import io.longattn.kernels.UnitSummary;
 import io.longattn.kernels.UnitRunner;
 import io.longattn.partitioner.ChunkPlan;
 import io.longattn.partitioner.CostModel;
@@ -128,7 +128,7 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
             }
             runner.query().load(u.q0, u.tokens, qRows, 0, spec.hq(), u.group * hg, spec.queryFactor());
             if (plan.kvSplits() > 1) {
-                SoftmaxState s = runner.summarize(u.group, source, u.kvFrom, u.kvTo);
+                UnitSummary s = runner.summarize(u.group, source, u.kvFrom, u.kvTo);
                 return UnitResult.partial(u.index, u.chunk, u.group, u.kvSplit, u.tokens, s.toArray());
             }
             float[] o = new float[u.tokens * hg * spec.dv()];

@@ -3,10 +3,9 @@ package io.longattn.kernels.bench;
 import io.longattn.kernels.AttentionKernel;
 import io.longattn.kernels.AttentionSpec;
 import io.longattn.kernels.KernelSelector;
+import io.longattn.kernels.KernelTraits;
 import io.longattn.kernels.KvSource;
 import io.longattn.kernels.LocalAttention;
-import io.longattn.kernels.ScalarKernel;
-import io.longattn.kernels.SimdKernel;
 import io.longattn.kernels.UnitRunner;
 
 import java.util.ArrayList;
@@ -17,7 +16,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The kernel benchmark engine behind {@code longattn bench kernel} (DESIGN.md section 7).
+ * The kernel benchmark engine behind {@code longattn bench kernel}.
  *
  * <p>{@link #run(Options)} first measures the peak of this JVM with a register-blocked FMA probe
  * ({@link PeakProbe}: 5 probes of 0.2 s on the same number of threads; with
@@ -31,7 +30,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * ratio = GFLOP/s / peak GFLOP/s.
  *
  * <p>Threads: {@code simd} gets {@code threads} through its own worker threads
- * ({@code new SimdKernel(spec, threads)}: every kv block is split between them by query-row tiles),
+ * (a kernel whose traits say it has threads of its own: every kv block is split between them by query-row tiles),
  * or with {@link Options#parallelUnits} as parallel units. A kernel without threads of its own
  * ({@code scalar}) always runs {@code threads} parallel units (each thread its own kernel and runner
  * over an interleaved share of the query chunks).
@@ -62,14 +61,14 @@ public final class KernelBench {
         public int windowLeft = -1;
         public int windowRight = -1;
         public int threads = 1;
-        /** "simd", "scalar", or "all" (every kernel available here). */
+        /** Kernel requests ("simd", "scalar", "simd:6x4" for a fixed SIMD tile), or "all" (every kernel available here). */
         public List<String> kernels = List.of("simd");
         public int warmup = 2;
         /** Warm-up lasts at least this long, and until a repetition is within 10% of the best one. */
         public double minWarmupSeconds = 3;
         public int reps = 5;
         /**
-         * Query chunk tokens (0: 512, or {@link SimdKernel#ROWS_PER_THREAD} rows per thread when simd runs
+         * Query chunk tokens (0: 512, or {@link KernelTraits#queryRowsPerThread()} rows per thread when simd runs
          * on its own threads, whichever is more) and kv block keys (2048). With simd's own threads every
          * kv block costs two handshakes; at 16384^2, D = 64, 2 threads went from ~1.3x to ~2x one thread
          * going from 256/512 to 512/2048 (1 thread: no change).
@@ -93,10 +92,11 @@ public final class KernelBench {
          */
         public boolean parallelUnits = false;
 
-        /** The query chunk in tokens for a run of {@code name} on {@code threads} threads. */
+        /** The query chunk in tokens for a run of kernel request {@code name} on {@code threads} threads. */
         public int queryChunk(String name, int threads) {
             if (qChunk > 0) return qChunk;
-            int rows = name.equals("simd") && !parallelUnits && threads > 1 ? SimdKernel.ROWS_PER_THREAD * threads : 0;
+            KernelTraits traits = KernelSelector.standard().select(name).traits();
+            int rows = traits.ownThreads() && !parallelUnits && threads > 1 ? traits.queryRowsPerThread() * threads : 0;
             int hg = heads / kvHeadsOrHeads();
             return Math.max(512, (rows + hg - 1) / hg);
         }
@@ -118,14 +118,15 @@ public final class KernelBench {
                     .withCausal(causal).withWindow(windowLeft, windowRight);
         }
 
-        /** Kernel names resolved: "all" expands to what can run here. */
+        /** Kernel requests resolved: "all" expands to what can run here, auto to its pick; options stay. */
         public List<String> kernelNames() {
             List<String> out = new ArrayList<>();
             for (String k : kernels) {
                 if (k.equals("all")) {
-                    for (String a : KernelSelector.available()) if (!out.contains(a)) out.add(a);
+                    for (String a : KernelSelector.standard().available()) if (!out.contains(a)) out.add(a);
                 } else {
-                    String name = KernelSelector.select(k).name(); // validates, resolves auto
+                    String name = KernelSelector.standard().select(k).name(); // validates, resolves auto
+                    if (k.indexOf(':') >= 0) name = k;
                     if (!out.contains(name)) out.add(name);
                 }
             }
@@ -295,7 +296,7 @@ public final class KernelBench {
             this.spec = spec;
             this.qChunk = qChunk;
             this.in = in;
-            boolean ownThreads = name.equals("simd") && !parallelUnits;
+            boolean ownThreads = KernelSelector.standard().select(name).traits().ownThreads() && !parallelUnits;
             int lanes = ownThreads ? 1 : threads;
             int kernelThreads = ownThreads ? threads : 1;
             kernels = new AttentionKernel[lanes];
@@ -303,21 +304,12 @@ public final class KernelBench {
             outs = new float[lanes][];
             lses = new float[lanes][];
             for (int t = 0; t < lanes; t++) {
-                kernels[t] = create(name, spec, kernelThreads);
+                kernels[t] = KernelSelector.standard().create(name, spec, kernelThreads);
                 runners[t] = new UnitRunner(spec, kernels[t], qChunk, kvChunk);
                 outs[t] = new float[qChunk * spec.groupSize() * spec.dv()];
                 lses[t] = new float[qChunk * spec.groupSize()];
             }
             source = LocalAttention.arrays(spec, in.k(), in.v());
-        }
-
-        static AttentionKernel create(String name, AttentionSpec spec, int threads) {
-            switch (name) {
-                case "scalar":
-                    return new ScalarKernel(spec);
-                default:
-                    return KernelSelector.create(name, spec, threads);
-            }
         }
 
         void run(int[] chunks) {
@@ -377,7 +369,7 @@ public final class KernelBench {
      */
     public static void main(String[] args) {
         if (Boolean.getBoolean("longattn.bench.describe")) {
-            System.err.println("simd: " + io.longattn.kernels.SimdKernel.describe());
+            System.err.println("kernel " + KernelSelector.standard().select(null).reason());
         }
         Options o = new Options();
         boolean json = false;

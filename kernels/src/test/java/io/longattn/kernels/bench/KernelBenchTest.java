@@ -90,11 +90,11 @@ class KernelBenchTest {
         KernelBench.Options o = new KernelBench.Options();
         assertEquals(512, o.queryChunk("simd", 1));
         assertEquals(512, o.queryChunk("simd", 2));
-        assertEquals(16 * io.longattn.kernels.SimdKernel.ROWS_PER_THREAD, o.queryChunk("simd", 16));
+        assertEquals(16 * io.longattn.kernels.simd.SimdProvider.QUERY_ROWS_PER_THREAD, o.queryChunk("simd", 16));
         assertEquals(512, o.queryChunk("scalar", 16)); // parallel units: one thread per chunk
         o.heads = 8;
         o.kvHeads = 2; // 4 rows per token
-        assertEquals(16 * io.longattn.kernels.SimdKernel.ROWS_PER_THREAD / 4, o.queryChunk("simd", 16));
+        assertEquals(16 * io.longattn.kernels.simd.SimdProvider.QUERY_ROWS_PER_THREAD / 4, o.queryChunk("simd", 16));
         o.parallelUnits = true;
         assertEquals(512, o.queryChunk("simd", 16));
         o.qChunk = 96;

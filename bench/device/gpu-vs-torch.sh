@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Side by side on one GPU: LongAttn's CUDA kernel (CudaBench: CUDA events, median) and PyTorch's
+# scaled_dot_product_attention (fp32 EFFICIENT_ATTENTION, the exact-mode baseline; bf16 FLASH and CUDNN
+# for reference) on the issue's shapes, alternating ours and torch for ROUNDS rounds (default 2).
+# Usage: [ROUNDS=N] [SHAPES="..."] JAVA=... bench/device/gpu-vs-torch.sh CLASSPATH OUT_DIR
+# CLASSPATH holds the kernels and kernels-cuda jars and JCuda's two jars.
+set -euo pipefail
+cp=$1; out=$2
+rounds=${ROUNDS:-2}
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$out"
+{ nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader || true
+  "$JAVA" -version 2>&1 | sed -n 1p; python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)'; } | tee "$out/machine.txt"
+shapes=${SHAPES:-"--seq 16384 --heads 8 --dim 64|--seq 16384 --heads 8 --dim 128|--seq 65536 --heads 2 --dim 64 --causal|--seq 1048576 --heads 1 --dim 64 --causal"}
+IFS='|' read -r -a list <<< "$shapes"
+for r in $(seq "$rounds"); do
+  for shape in "${list[@]}"; do
+    # shellcheck disable=SC2086
+    "$JAVA" -Xmx24g -cp "$cp" io.longattn.kernels.cuda.CudaBench $shape --reps 10 --warmup 3 --check 4 \
+      | sed "s/^{/{\"round\":$r,/" | tee -a "$out/ours.jsonl"
+    for b in "float32 efficient" "bfloat16 flash" "bfloat16 cudnn"; do
+      set -- $b
+      # shellcheck disable=SC2086
+      python3 "$here/torch_sdpa_gpu.py" $shape --dtype "$1" --backend "$2" \
+        | sed "s/^{/{\"round\":$r,/" | tee -a "$out/torch.jsonl"
+    done
+  done
+done
+python3 "$here/summarize_gpu.py" "$out/ours.jsonl" "$out/torch.jsonl" | tee "$out/summary.txt"

@@ -1,0 +1,390 @@
+package io.longattn.kernels.cuda;
+
+import io.longattn.kernels.AttentionSpec;
+import io.longattn.kernels.KvBlock;
+import io.longattn.kernels.KvSource;
+import io.longattn.kernels.MaskGeometry;
+import io.longattn.kernels.QueryChunk;
+import io.longattn.kernels.SoftmaxState;
+import io.longattn.kernels.UnitSummary;
+import jcuda.Pointer;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUstream;
+import jcuda.driver.CUstream_flags;
+import jcuda.driver.JCudaDriver;
+
+/**
+ * The host side of attention.cu for one spec on one GPU: a whole unit (a query chunk of one kv group
+ * against a key range) is one launch over all its query tiles, against K/V resident on the GPU; only the
+ * chunk's queries go in and its O and LSE (or its summary, for split-KV) come out. Decode-like shapes,
+ * whose query tiles cannot fill the GPU, also split the keys inside the launch and merge the splits in a
+ * fixed order. One instance per task thread (its own stream and buffers); the GPU context, module and
+ * resident K/V are shared per executor.
+ */
+public final class CudaAttention implements AutoCloseable {
+    static final int THREADS = 128;
+    /** The largest key tile of any instantiation; key splits are multiples of it, hence of every tile. */
+    static final int TILE_KEYS = 64;
+    static final int PAD = 4;
+    /**
+     * Blocks a launch aims for when deciding key splits: about two per SM of an H100/H200. A constant of
+     * the spec, not of the GPU, so the output bits are the same on every GPU model.
+     */
+    static final int TARGET_BLOCKS = 256;
+    /** Keys per chunk when K/V of a group does not fit the GPU and streams through it. */
+    static final int STREAM_KEYS = 1 << 16;
+    static final int IN_STATE = 1, OUT_STATE = 2, OUT_FINAL = 4;
+
+    private final CudaDevice dev;
+    private final AttentionSpec spec;
+    private final MaskGeometry mask;
+    private final int dp, dvp, tileRows, sharedBytes;
+    private final String forwardName;
+    /** Keys per in-launch split (a multiple of TILE_KEYS), or 0 when the query tiles fill the GPU. */
+    private final int splitKeys;
+    private final CUstream stream = new CUstream();
+    private final DeviceBuffer q = new DeviceBuffer("query chunk");
+    private final DeviceBuffer o = new DeviceBuffer("output chunk");
+    private final DeviceBuffer lse = new DeviceBuffer("LSE chunk");
+    private final DeviceBuffer stM = new DeviceBuffer("summary max");
+    private final DeviceBuffer stL = new DeviceBuffer("summary sum");
+    private final DeviceBuffer stAcc = new DeviceBuffer("summary accumulators");
+    private final DeviceBuffer partM = new DeviceBuffer("split summaries (max)");
+    private final DeviceBuffer partL = new DeviceBuffer("split summaries (sum)");
+    private final DeviceBuffer partAcc = new DeviceBuffer("split summaries (accumulators)");
+    private final DeviceBuffer kChunk = new DeviceBuffer("K chunk");
+    private final DeviceBuffer vChunk = new DeviceBuffer("V chunk");
+    private KvBlock staging;
+    private boolean closed;
+
+    public CudaAttention(AttentionSpec spec, int deviceOrdinal) {
+        String unsupported = unsupported(spec);
+        if (unsupported != null) throw new IllegalArgumentException(unsupported);
+        this.spec = spec;
+        this.mask = spec.mask();
+        this.dp = padded(spec.d());
+        this.dvp = padded(spec.dv());
+        this.tileRows = tileRows(dp, dvp);
+        this.sharedBytes = sharedBytes(dp, dvp);
+        this.forwardName = "longattn_fwd_" + dp + "_" + dvp;
+        this.splitKeys = splitKeys(spec);
+        this.dev = CudaDevice.get(deviceOrdinal);
+        dev.bind();
+        dev.function(forwardName, sharedBytes);
+        Cuda.check(JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_DEFAULT), "cuStreamCreate");
+    }
+
+    /** Why the kernel cannot run this spec, or null. */
+    public static String unsupported(AttentionSpec spec) {
+        if (spec.d() > 256) return "head_dim " + spec.d() + " is above the CUDA kernel's 256";
+        if (spec.dv() > 256) return "value head_dim " + spec.dv() + " is above the CUDA kernel's 256";
+        return null;
+    }
+
+    /** D or Dv rounded up to the kernel instantiation: 32, 64, 128 or 256. */
+    static int padded(int d) {
+        int p = 32;
+        while (p < d) p *= 2;
+        return p;
+    }
+
+    /**
+     * Query rows per block (attention.cu's LONGATTN_TM x 16): 128 when D and Dv are at most 64, 64 up to
+     * 128, 32 above (the accumulators must fit in registers).
+     */
+    static int tileRows(int dp, int dvp) {
+        return 16 * (dp <= 64 && dvp <= 64 ? 8 : dp <= 128 && dvp <= 128 ? 4 : 2);
+    }
+
+    /** Keys per tile (attention.cu's LONGATTN_TN x 8): 64 when D and Dv are at most 64, else 32. */
+    static int tileKeys(int dp, int dvp) {
+        return 8 * (dp <= 64 && dvp <= 64 ? 8 : 4);
+    }
+
+    /** Dynamic shared memory of one block: row-major Q, K, V and P tiles (attention.cu's layout). */
+    static int sharedBytes(int dp, int dvp) {
+        int bq = tileRows(dp, dvp), bk = tileKeys(dp, dvp);
+        return 4 * (bq * (dp + PAD) + bk * (dp + PAD) + bk * dvp + bq * (bk + PAD));
+    }
+
+    /**
+     * Keys per in-launch split for the spec: none when the whole problem's query tiles already give
+     * {@link #TARGET_BLOCKS} blocks; otherwise enough splits to get there, each at least 4 tiles of keys.
+     */
+    static int splitKeys(AttentionSpec spec) {
+        int bq = tileRows(padded(spec.d()), padded(spec.dv()));
+        long tiles = ((long) spec.sq() * spec.groupSize() + bq - 1) / bq * spec.hkv();
+        if (tiles >= TARGET_BLOCKS) return 0;
+        long splits = Math.min((TARGET_BLOCKS + tiles - 1) / tiles, (spec.sk() + 4L * TILE_KEYS - 1) / (4L * TILE_KEYS));
+        if (splits <= 1) return 0;
+        long keys = (spec.sk() + splits - 1) / splits;
+        return (int) ((keys + TILE_KEYS - 1) / TILE_KEYS * TILE_KEYS);
+    }
+
+    /** Keys per in-launch split for this spec (0: none); public for tests and the benchmark's report. */
+    public static int splitKeysOf(AttentionSpec spec) {
+        return splitKeys(spec);
+    }
+
+    public CudaDevice device() {
+        return dev;
+    }
+
+    /**
+     * One unit: the loaded (scaled) query chunk of kv group {@code group} against keys [kvFrom, kvTo) of
+     * source; writes O [rows][dv] at outOffset and, when lseOut is not null, LSE [rows] at lseOffset.
+     */
+    public void run(QueryChunk chunk, int group, KvSource source, int kvFrom, int kvTo,
+                    float[] out, int outOffset, float[] lseOut, int lseOffset) {
+        unit(chunk, group, source, kvFrom, kvTo, OUT_FINAL);
+        int rows = chunk.rows();
+        o.download(0, out, outOffset, rows * spec.dv());
+        if (lseOut != null) lse.download(0, lseOut, lseOffset, rows);
+    }
+
+    /**
+     * One unit whose O, LSE and summary stay on the GPU: the returned summary downloads what its
+     * caller reads (O and LSE to finish it; max, sum and accumulators for a split-KV merge). Valid until
+     * the next call on this instance.
+     */
+    public UnitSummary runUnit(QueryChunk chunk, int group, KvSource source, int kvFrom, int kvTo) {
+        unit(chunk, group, source, kvFrom, kvTo, OUT_FINAL | OUT_STATE);
+        return new DeviceSummary(chunk.rows());
+    }
+
+    /** A unit's summary on the GPU ({@link #runUnit}). */
+    private final class DeviceSummary implements UnitSummary {
+        private final int rows;
+        private float[] max, sum, acc;
+
+        DeviceSummary(int rows) {
+            this.rows = rows;
+        }
+
+        @Override
+        public int rows() {
+            return rows;
+        }
+
+        @Override
+        public int dv() {
+            return spec.dv();
+        }
+
+        private void fetch() {
+            if (max != null) return;
+            max = new float[rows];
+            sum = new float[rows];
+            acc = new float[Math.multiplyExact(rows, spec.dv())];
+            stM.download(0, max, 0, rows);
+            stL.download(0, sum, 0, rows);
+            stAcc.download(0, acc, 0, acc.length);
+        }
+
+        @Override
+        public float max(int r) {
+            fetch();
+            return max[r];
+        }
+
+        @Override
+        public float sum(int r) {
+            fetch();
+            return sum[r];
+        }
+
+        @Override
+        public float acc(int r, int c) {
+            fetch();
+            return acc[r * spec.dv() + c];
+        }
+
+        @Override
+        public void finish(int rowCount, float[] out, int outOffset, float[] lseOut, int lseOffset) {
+            o.download(0, out, outOffset, rowCount * spec.dv());
+            if (lseOut != null) lse.download(0, lseOut, lseOffset, rowCount);
+        }
+    }
+
+    /** One split-KV unit: the summary (max in log2 units, sum, accumulators) of keys [kvFrom, kvTo). */
+    public void summarize(QueryChunk chunk, int group, KvSource source, int kvFrom, int kvTo, SoftmaxState into) {
+        unit(chunk, group, source, kvFrom, kvTo, OUT_STATE);
+        int rows = chunk.rows();
+        stM.download(0, into.max, 0, rows);
+        stL.download(0, into.sum, 0, rows);
+        stAcc.download(0, into.acc, 0, rows * spec.dv());
+    }
+
+    /** Folds one kv block into a host summary (the block-at-a-time path; units are far faster). */
+    public void accumulate(QueryChunk chunk, KvBlock kv, SoftmaxState state) {
+        dev.bind();
+        int rows = chunk.rows(), dv = spec.dv();
+        q.reserve((long) rows * spec.d()).upload(chunk.data, 0, 0, rows * spec.d());
+        kChunk.reserve((long) kv.capacity * spec.d()).upload(kv.k, 0, 0, kv.length() * spec.d());
+        vChunk.reserve((long) kv.capacity * dv).upload(kv.v, 0, 0, kv.length() * dv);
+        stM.reserve(rows).upload(state.max, 0, 0, rows);
+        stL.reserve(rows).upload(state.sum, 0, 0, rows);
+        stAcc.reserve((long) rows * dv).upload(state.acc, 0, 0, rows * dv);
+        launch(q.ptr(), rows, chunk.q0(), kChunk.ptr(), vChunk.ptr(), kv.k0(), kv.k0(), kv.k0() + kv.length(), IN_STATE | OUT_STATE, false);
+        sync();
+        stM.download(0, state.max, 0, rows);
+        stL.download(0, state.sum, 0, rows);
+        stAcc.download(0, state.acc, 0, rows * dv);
+    }
+
+    private void unit(QueryChunk chunk, int group, KvSource source, int kvFrom, int kvTo, int out) {
+        dev.bind();
+        int rows = chunk.rows(), dv = spec.dv();
+        q.reserve((long) rows * spec.d()).upload(chunk.data, 0, 0, rows * spec.d());
+        o.reserve((long) rows * dv);
+        lse.reserve(rows);
+        stM.reserve(rows);
+        stL.reserve(rows);
+        stAcc.reserve((long) rows * dv);
+        int lo = Math.max(kvFrom, mask.unionLo(chunk.q0(), chunk.tokens()));
+        int hi = Math.min(kvTo, mask.unionHi(chunk.q0(), chunk.tokens()));
+        if (lo >= hi) { // no key visible: an empty summary (O = 0, LSE = -inf)
+            launch(q.ptr(), rows, chunk.q0(), kChunk.reserve(1).ptr(), vChunk.reserve(1).ptr(), kvFrom, kvFrom, kvFrom, out, false);
+            sync();
+            return;
+        }
+        ResidentKv kv = ResidentKv.acquire(dev, source, group, spec);
+        if (kv != null) {
+            try {
+                launch(q.ptr(), rows, chunk.q0(), kv.k.ptr(), kv.v.ptr(), 0, kvFrom, kvTo, out, true);
+                sync();
+            } finally {
+                kv.release();
+            }
+            return;
+        }
+        // K/V of the group does not fit: stream key chunks through the GPU, the summary staying there
+        if (staging == null) staging = new KvBlock(STREAM_KEYS, spec.d(), dv);
+        kChunk.reserve((long) STREAM_KEYS * spec.d());
+        vChunk.reserve((long) STREAM_KEYS * dv);
+        int first = lo / STREAM_KEYS * STREAM_KEYS;
+        for (int k0 = first; k0 < hi; k0 += STREAM_KEYS) {
+            int n = Math.min(STREAM_KEYS, spec.sk() - k0);
+            source.load(group, k0, n, staging);
+            sync(); // the previous chunk's launch has read kChunk
+            kChunk.upload(staging.k, 0, 0, n * spec.d());
+            vChunk.upload(staging.v, 0, 0, n * dv);
+            int from = Math.max(k0, kvFrom), to = Math.min(k0 + n, kvTo);
+            boolean lastChunk = k0 + STREAM_KEYS >= hi;
+            int flags = (k0 == first ? 0 : IN_STATE) | (lastChunk ? out : OUT_STATE);
+            launch(q.ptr(), rows, chunk.q0(), kChunk.ptr(), vChunk.ptr(), k0, from, to, flags, false);
+        }
+        sync();
+    }
+
+    /**
+     * One forward launch over every query tile of the rows (heaviest tiles first under a causal-like
+     * mask), split over keys when allowed and the spec asks for it, then the fixed-order merge.
+     */
+    private void launch(Pointer qp, int rows, long q0, Pointer k, Pointer v, int kvBase, int from, int to, int flags,
+                        boolean mayServeSplits) {
+        int tiles = (rows + tileRows - 1) / tileRows;
+        int splits = 1;
+        if (mayServeSplits && splitKeys > 0 && (flags & IN_STATE) == 0 && to - from > splitKeys) {
+            splits = (int) (((long) to - from + splitKeys - 1) / splitKeys);
+        }
+        int dv = spec.dv();
+        if (splits == 1) {
+            forward(qp, rows, q0, k, v, o.ptr(), lse.ptr(), stM.ptr(), stL.ptr(), stAcc.ptr(), kvBase, from, to, 0, flags, tiles, 1);
+            return;
+        }
+        partM.reserve((long) splits * rows);
+        partL.reserve((long) splits * rows);
+        partAcc.reserve((long) splits * rows * dv);
+        forward(qp, rows, q0, k, v, null, null, partM.ptr(), partL.ptr(), partAcc.ptr(), kvBase, from, to, splitKeys, OUT_STATE,
+                tiles, splits);
+        LaunchArgs merge = mergeArgs(partM.ptr(), partL.ptr(), partAcc.ptr(), o.ptr(), lse.ptr(), stM.ptr(), stL.ptr(),
+                stAcc.ptr(), rows, dv, splits, flags);
+        long threads = (long) rows * dv;
+        int blocks = (int) ((threads + 255) / 256);
+        CUfunction fn = dev.function("longattn_merge_splits", 0);
+        Cuda.check(JCudaDriver.cuLaunchKernel(fn, blocks, 1, 1, 256, 1, 1, 0, stream, merge.pack(), null),
+                "cuLaunchKernel", () -> "longattn_merge_splits, " + rows + " rows x " + dv);
+    }
+
+    private void forward(Pointer qp, int rows, long q0, Pointer k, Pointer v, Pointer out, Pointer lseOut, Pointer m, Pointer l,
+                         Pointer acc, int kvBase, int from, int to, int split, int flags, int tiles, int splits) {
+        LaunchArgs args = forwardArgs(spec, qp, k, v, out, lseOut, m, l, acc, rows, q0, kvBase, from, to, split, flags);
+        CUfunction fn = dev.function(forwardName, sharedBytes);
+        Cuda.check(JCudaDriver.cuLaunchKernel(fn, tiles, splits, 1, THREADS, 1, 1, sharedBytes, stream, args.pack(), null),
+                "cuLaunchKernel", () -> forwardName + ", " + tiles + " x " + splits + " blocks, " + sharedBytes + " bytes of shared memory");
+    }
+
+    /** The forward kernel's parameters, in attention.cu's order (a test holds them against the source). */
+    static LaunchArgs forwardArgs(AttentionSpec spec, Pointer qp, Pointer k, Pointer v, Pointer out, Pointer lseOut,
+                                  Pointer m, Pointer l, Pointer acc, int rows, long q0, int kvBase, int from, int to,
+                                  int split, int flags) {
+        MaskGeometry mk = spec.mask();
+        return new LaunchArgs()
+                .ptr("q", qp).ptr("k", k).ptr("v", v).ptr("o", out).ptr("lse", lseOut)
+                .ptr("st_m", m).ptr("st_l", l).ptr("st_acc", acc)
+                .i32("rows", rows).i32("hg", spec.groupSize()).i64("q0", q0).i32("d", spec.d()).i32("dv", spec.dv())
+                .i64("k_stride", spec.d()).i64("v_stride", spec.dv()).i64("offset", mk.offset())
+                .i32("left", mk.left()).i32("right", mk.right()).i32("sk", spec.sk())
+                .i32("kv_from", from).i32("kv_to", to).i32("kv_base", kvBase).i32("split_keys", split)
+                .f32("cap", spec.hasSoftcap() ? spec.softcapFactor() : 0f).i32("flags", flags)
+                .i32("reverse", mk.right() >= 0 ? 1 : 0);
+    }
+
+    static LaunchArgs mergeArgs(Pointer pm, Pointer pl, Pointer pacc, Pointer out, Pointer lseOut, Pointer m, Pointer l,
+                                Pointer acc, int rows, int dv, int splits, int flags) {
+        return new LaunchArgs().ptr("part_m", pm).ptr("part_l", pl).ptr("part_acc", pacc).ptr("o", out).ptr("lse", lseOut)
+                .ptr("out_m", m).ptr("out_l", l).ptr("out_acc", acc)
+                .i32("rows", rows).i32("dv", dv).i32("splits", splits).i32("flags", flags);
+    }
+
+    private void sync() {
+        Cuda.check(JCudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize", () -> forwardName);
+    }
+
+    /**
+     * Puts kv group {@code group}'s whole problem on the GPU (the benchmark's path): its Sq x Hg query
+     * rows, scaled, and its keys and values, cut out of the [S][H][D] tensors.
+     */
+    void prepareWhole(float[] scaledQ, float[] kAll, float[] vAll, int group) {
+        dev.bind();
+        int hkv = spec.hkv(), hg = spec.groupSize(), sq = spec.sq(), sk = spec.sk(), d = spec.d(), dv = spec.dv();
+        int rows = sq * hg;
+        float[] tmp = new float[Math.toIntExact(Math.max((long) rows * d, (long) sk * Math.max(d, dv)))];
+        for (int t = 0; t < sq; t++) System.arraycopy(scaledQ, (t * spec.hq() + group * hg) * d, tmp, t * hg * d, hg * d);
+        q.reserve((long) rows * d).upload(tmp, 0, 0, rows * d);
+        for (int t = 0; t < sk; t++) System.arraycopy(kAll, (t * hkv + group) * d, tmp, t * d, d);
+        kChunk.reserve((long) sk * d).upload(tmp, 0, 0, sk * d);
+        for (int t = 0; t < sk; t++) System.arraycopy(vAll, (t * hkv + group) * dv, tmp, t * dv, dv);
+        vChunk.reserve((long) sk * dv).upload(tmp, 0, 0, sk * dv);
+        o.reserve((long) rows * dv);
+        lse.reserve(rows);
+        stM.reserve(rows);
+        stL.reserve(rows);
+        stAcc.reserve((long) rows * dv);
+    }
+
+    /**
+     * Launches the prepared whole problem of one group on this instance's stream without waiting: the
+     * groups of a benchmark run on their own streams side by side, as the tasks of an executor do.
+     */
+    void launchWhole() {
+        dev.bind();
+        launch(q.ptr(), spec.sq() * spec.groupSize(), 0, kChunk.ptr(), vChunk.ptr(), 0, 0, spec.sk(), OUT_FINAL, true);
+    }
+
+    /** O [Sq * Hg][dv] of the last {@link #launchWhole} (for spot checks). */
+    void lastOutput(float[] dst) {
+        sync();
+        o.download(0, dst, 0, spec.sq() * spec.groupSize() * spec.dv());
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        dev.bind();
+        for (DeviceBuffer b : new DeviceBuffer[]{q, o, lse, stM, stL, stAcc, partM, partL, partAcc, kChunk, vChunk}) b.close();
+        JCudaDriver.cuStreamDestroy(stream);
+    }
+}

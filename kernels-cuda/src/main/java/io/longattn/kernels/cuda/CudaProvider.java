@@ -1,0 +1,88 @@
+package io.longattn.kernels.cuda;
+
+import io.longattn.kernels.AttentionKernel;
+import io.longattn.kernels.AttentionSpec;
+import io.longattn.kernels.KernelProvider;
+import io.longattn.kernels.KernelSelectionException;
+import io.longattn.kernels.KernelTraits;
+
+import java.util.List;
+
+/**
+ * The CUDA kernel's provider: usable when this build has the fatbin, JCuda's driver binding loads, the
+ * NVIDIA driver answers and a GPU of compute capability 8.0 or newer is visible; otherwise it says which
+ * of these failed. {@code cuda:N} picks GPU N (the address Spark assigned a task); plain {@code cuda}
+ * is GPU 0, which is the first of CUDA_VISIBLE_DEVICES.
+ */
+public final class CudaProvider implements KernelProvider {
+    /**
+     * Query rows (tokens x heads of a kv group) one unit should carry: a launch must fill the GPU
+     * (132 SMs x 2-3 blocks of 32-128 rows), and with causal masks the rows' costs differ, so a unit of
+     * 32,768 rows gives each SM several blocks of mixed weight.
+     */
+    public static final int ROWS_PER_CALL = 32768;
+
+    private static final KernelTraits TRAITS = new KernelTraits(ROWS_PER_CALL,
+            new KernelTraits.Scratch("none on the heap: Q, O and the summaries of a unit live on the GPU; K/V resident per executor",
+                    "0", (qc, kc, d, dv, hg, t) -> 0L),
+            KernelTraits.Memory.DEVICE, false);
+
+    private final int device;
+    private final CudaProbe probe;
+
+    public CudaProvider() {
+        this(0, CudaProbe.get());
+    }
+
+    CudaProvider(int device, CudaProbe probe) {
+        this.device = device;
+        this.probe = probe;
+    }
+
+    @Override
+    public String name() {
+        return "cuda";
+    }
+
+    @Override
+    public Availability availability() {
+        if (!probe.usable()) return Availability.unusable(probe.unavailableReason());
+        if (device >= probe.devices()) {
+            return Availability.unusable("GPU " + device + " asked for, " + probe.devices() + " visible");
+        }
+        return Availability.usable("GPU " + device + ": " + probe.describe());
+    }
+
+    @Override
+    public KernelTraits traits() {
+        return TRAITS;
+    }
+
+    @Override
+    public AttentionKernel create(AttentionSpec spec, int threads) {
+        if (threads != 1) throw new IllegalArgumentException("the CUDA kernel has no host threads of its own, expected threads = 1");
+        String unsupported = CudaAttention.unsupported(spec);
+        if (unsupported != null) {
+            throw new KernelSelectionException(KernelSelectionException.Problem.UNAVAILABLE, name(), unsupported, List.of("simd", "scalar"));
+        }
+        return new CudaKernel(spec, device);
+    }
+
+    @Override
+    public String describe() {
+        return probe.usable() ? "GPU " + device + ": " + probe.describe() : "";
+    }
+
+    /** {@code cuda:N}: GPU N of this process (a Spark task's assigned GPU address). */
+    @Override
+    public KernelProvider withOption(String option) {
+        try {
+            int n = Integer.parseInt(option.trim());
+            if (n >= 0) return new CudaProvider(n, probe);
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        throw new KernelSelectionException(KernelSelectionException.Problem.BAD_OPTION, name() + ":" + option,
+                "'" + option + "' is not a GPU number", List.of("cuda", "cuda:0", "cuda:1"));
+    }
+}

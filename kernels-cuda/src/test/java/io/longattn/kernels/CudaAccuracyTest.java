@@ -1,0 +1,136 @@
+package io.longattn.kernels;
+
+import io.longattn.kernels.cuda.CudaAttention;
+import io.longattn.kernels.cuda.CudaKernel;
+import io.longattn.kernels.cuda.CudaProbe;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The CUDA kernel against the float64 reference on the CPU kernels' case list, through both of its
+ * paths (whole units against resident K/V, and the block-at-a-time path), plus its determinism. Runs
+ * where a GPU is usable; elsewhere every test is skipped with the probe's reason.
+ */
+class CudaAccuracyTest {
+
+    @BeforeAll
+    static void gpu() {
+        CudaProbe p = CudaProbe.get();
+        assumeTrue(p.usable(), () -> "no usable GPU: " + p.unavailableReason());
+    }
+
+    static List<KernelAccuracyTest.Case> cases() {
+        return KernelAccuracyTest.cases();
+    }
+
+    /** The job's unit path: each (query chunk, kv group) is one launch over keys [0, sk). */
+    static LocalAttention.Result units(AttentionSpec spec, Oracle.Inputs in, int queryChunk) {
+        int sq = spec.sq(), hq = spec.hq(), hg = spec.groupSize(), dv = spec.dv();
+        float[] o = new float[sq * hq * dv];
+        float[] lse = new float[sq * hq];
+        Arrays.fill(o, Float.NaN); // poison: every element must be written
+        Arrays.fill(lse, Float.NaN);
+        KvSource source = LocalAttention.arrays(spec, in.k(), in.v());
+        QueryChunk chunk = new QueryChunk(queryChunk, hg, spec.d());
+        float[] chunkOut = new float[queryChunk * hg * dv];
+        float[] chunkLse = new float[queryChunk * hg];
+        try (CudaAttention gpu = new CudaAttention(spec, 0)) {
+            for (int q0 = 0; q0 < sq; q0 += queryChunk) {
+                int tokens = Math.min(queryChunk, sq - q0);
+                for (int g = 0; g < spec.hkv(); g++) {
+                    chunk.load(q0, tokens, in.q(), q0 * hq * spec.d(), hq, g * hg, spec.queryFactor());
+                    gpu.run(chunk, g, source, 0, spec.sk(), chunkOut, 0, chunkLse, 0);
+                    LocalAttention.scatter(spec, g, q0, tokens, chunkOut, chunkLse, o, lse);
+                }
+            }
+        }
+        return new LocalAttention.Result(o, lse);
+    }
+
+    @ParameterizedTest(name = "units {0}")
+    @MethodSource("cases")
+    void unitsMatchFloat64Reference(KernelAccuracyTest.Case c) {
+        Oracle.Inputs in = Oracle.random(c.spec(), c.name().hashCode(), c.qkStd());
+        Oracle.Report rep = Oracle.check("cuda units " + c, in, units(c.spec(), in, c.qChunk()));
+        Oracle.assertMaskedRowCount(c.spec(), rep);
+    }
+
+    @ParameterizedTest(name = "blocks {0}")
+    @MethodSource("cases")
+    void blocksMatchFloat64Reference(KernelAccuracyTest.Case c) {
+        Oracle.Inputs in = Oracle.random(c.spec(), c.name().hashCode(), c.qkStd());
+        try (AttentionKernel k = new CudaKernel(c.spec(), 0)) {
+            LocalAttention.Result r = LocalAttention.compute(c.spec(), in.q(), in.k(), in.v(), k, c.qChunk(), c.kvChunk());
+            Oracle.assertMaskedRowCount(c.spec(), Oracle.check("cuda blocks " + c, in, r));
+        }
+    }
+
+    @Test
+    void bitsDoNotDependOnHowQueriesAreChunked() {
+        AttentionSpec spec = AttentionSpec.of(1000, 1300, 8, 2, 64, 64).withCausal(true).withWindow(700, -1);
+        Oracle.Inputs in = Oracle.random(spec, 11, 1);
+        LocalAttention.Result a = units(spec, in, 1000), b = units(spec, in, 37), c = units(spec, in, 128);
+        Oracle.check("cuda", in, a);
+        assertArrayEquals(a.o(), b.o());
+        assertArrayEquals(a.lse(), b.lse());
+        assertArrayEquals(a.o(), c.o());
+        assertArrayEquals(a.lse(), c.lse());
+        // and the same call twice gives the same bits (no atomics, fixed reduction order)
+        assertArrayEquals(a.o(), units(spec, in, 1000).o());
+    }
+
+    @Test
+    void decodeShapesSplitKeysInsideTheLaunch() {
+        AttentionSpec spec = AttentionSpec.of(2, 40_000, 2, 1, 64, 64);
+        assertTrue(CudaAttention.splitKeysOf(spec) > 0);
+        Oracle.Inputs in = Oracle.random(spec, 5, 1);
+        LocalAttention.Result a = units(spec, in, 2), b = units(spec, in, 1);
+        Oracle.check("cuda decode", in, a);
+        assertArrayEquals(a.o(), b.o());
+    }
+
+    @Test
+    void splitSummariesMergeExactlyOnTheHost() {
+        AttentionSpec spec = AttentionSpec.of(300, 2000, 2, 2, 64, 64).withCausal(true);
+        Oracle.Inputs in = Oracle.random(spec, 3, 1);
+        int hq = spec.hq(), hg = spec.groupSize(), dv = spec.dv(), cut = 1024;
+        float[] o = new float[spec.sq() * hq * dv], lse = new float[spec.sq() * hq];
+        KvSource source = LocalAttention.arrays(spec, in.k(), in.v());
+        QueryChunk chunk = new QueryChunk(spec.sq(), hg, spec.d());
+        try (CudaAttention gpu = new CudaAttention(spec, 0)) {
+            for (int g = 0; g < spec.hkv(); g++) {
+                chunk.load(0, spec.sq(), in.q(), 0, hq, g * hg, spec.queryFactor());
+                SoftmaxState left = new SoftmaxState(chunk.rows(), dv), right = new SoftmaxState(chunk.rows(), dv);
+                gpu.summarize(chunk, g, source, 0, cut, left);
+                gpu.summarize(chunk, g, source, cut, spec.sk(), right);
+                left.merge(right);
+                float[] co = new float[chunk.rows() * dv], cl = new float[chunk.rows()];
+                left.finish(chunk.rows(), co, 0, cl, 0);
+                LocalAttention.scatter(spec, g, 0, spec.sq(), co, cl, o, lse);
+            }
+        }
+        Oracle.check("cuda split summaries", in, new LocalAttention.Result(o, lse));
+    }
+
+    @Test
+    void fullyMaskedRowsGiveZeroAndMinusInfinity() {
+        AttentionSpec spec = AttentionSpec.of(20, 8, 1, 1, 32, 32).withCausal(true);
+        Oracle.Inputs in = Oracle.random(spec, 1, 1);
+        LocalAttention.Result r = units(spec, in, 3);
+        for (int i = 0; i < 12; i++) {
+            assertEquals(Float.NEGATIVE_INFINITY, r.lse()[i], "row " + i);
+            for (int c = 0; c < 32; c++) assertEquals(0f, r.o()[i * 32 + c], "row " + i);
+        }
+        assertTrue(Float.isFinite(r.lse()[12]));
+    }
+}

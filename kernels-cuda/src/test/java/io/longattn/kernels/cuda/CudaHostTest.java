@@ -1,0 +1,148 @@
+package io.longattn.kernels.cuda;
+
+import io.longattn.kernels.AttentionSpec;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What can be checked without a GPU: argument packing, launch geometry, the probe's reason, errors. */
+class CudaHostTest {
+    static final Path SOURCE = Path.of("src/main/cuda/attention.cu");
+
+    /** The parameter list of the kernel named by the pattern, as "type name" (whitespace and __restrict__ dropped). */
+    static List<String> signature(String source, String name) {
+        int at = source.indexOf(name + "(");
+        assertTrue(at >= 0, name + " not found in attention.cu");
+        int open = source.indexOf('(', at), close = source.indexOf(')', open);
+        String params = source.substring(open + 1, close).replace("\\", " ").replace("__restrict__", "").replace("const ", "");
+        List<String> out = new ArrayList<>();
+        for (String p : params.split(",")) out.add(p.trim().replaceAll("\\s+", " ").replace("float *", "float* ").replace("* ", "* "));
+        return out;
+    }
+
+    @Test
+    void forwardArgumentsFollowTheKernelSignature() throws IOException {
+        String src = Files.readString(SOURCE);
+        List<String> expected = signature(src, "longattn_fwd_##DP##_##DVP");
+        AttentionSpec spec = AttentionSpec.of(100, 120, 4, 2, 64, 32).withCausal(true);
+        List<String> actual = CudaAttention.forwardArgs(spec, null, null, null, null, null, null, null, null,
+                10, 0, 0, 0, 120, 0, CudaAttention.OUT_FINAL).signature();
+        assertEquals(expected, actual);
+    }
+
+    @Test
+    void mergeArgumentsFollowTheKernelSignature() throws IOException {
+        String src = Files.readString(SOURCE);
+        List<String> expected = signature(src, "longattn_merge_splits");
+        List<String> actual = CudaAttention.mergeArgs(null, null, null, null, null, null, null, null, 1, 1, 2, 0).signature();
+        assertEquals(expected, actual);
+    }
+
+    @Test
+    void everyInstantiationTheHostCanAskForIsInTheSource() throws IOException {
+        String src = Files.readString(SOURCE);
+        Matcher m = Pattern.compile("LONGATTN_DEFINE\\((\\d+), (\\d+)\\)").matcher(src);
+        List<String> defined = new ArrayList<>();
+        while (m.find()) defined.add(m.group(1) + "_" + m.group(2));
+        for (int d = 1; d <= 256; d += 7) {
+            for (int dv = 1; dv <= 256; dv += 11) {
+                String name = CudaAttention.padded(d) + "_" + CudaAttention.padded(dv);
+                assertTrue(defined.contains(name), "no kernel for D=" + d + " Dv=" + dv + " (" + name + ")");
+            }
+        }
+    }
+
+    @Test
+    void sharedMemoryFitsAHopperOrAmpereBlock() {
+        for (int dp : new int[]{32, 64, 128, 256}) {
+            for (int dvp : new int[]{32, 64, 128, 256}) {
+                int bytes = CudaAttention.sharedBytes(dp, dvp);
+                // sm_80 allows 163 KiB per block after opting in, sm_90 227 KiB
+                assertTrue(bytes <= 163 * 1024 || dp + dvp > 256, dp + "x" + dvp + ": " + bytes);
+                assertTrue(bytes <= 227 * 1024, dp + "x" + dvp + ": " + bytes);
+                // key splits are cut at multiples of TILE_KEYS: every key tile must divide it
+                assertEquals(0, CudaAttention.TILE_KEYS % CudaAttention.tileKeys(dp, dvp), dp + "x" + dvp);
+            }
+        }
+        assertEquals(64, CudaAttention.padded(33));
+        assertEquals(32, CudaAttention.padded(3));
+        assertEquals(256, CudaAttention.padded(129));
+        assertEquals(64, CudaAttention.tileRows(64, 128));
+        assertEquals(32, CudaAttention.tileRows(256, 64));
+        assertEquals(128, CudaAttention.tileRows(64, 64));
+        // blocks per SM the kernel's launch bounds plan for (an SM has 228 KiB, 1 KiB of it reserved per block)
+        assertTrue(3 * (CudaAttention.sharedBytes(128, 128) + 1024) <= 228 * 1024, "128x128");
+        assertTrue(2 * (CudaAttention.sharedBytes(64, 64) + 1024) <= 228 * 1024, "64x64");
+    }
+
+    @Test
+    void keySplitsComeFromTheSpecAndStayTileAligned() {
+        // a long prefill fills the GPU with query tiles: no split
+        assertEquals(0, CudaAttention.splitKeys(AttentionSpec.of(65536, 65536, 2, 2, 64, 64)));
+        // decode: one query row against a million keys is split, each split a multiple of 64 keys
+        int split = CudaAttention.splitKeys(AttentionSpec.of(1, 1 << 20, 1, 1, 64, 64));
+        assertTrue(split > 0 && split % CudaAttention.TILE_KEYS == 0, "split " + split);
+        assertTrue((1 << 20) / split >= 100, "too few splits: " + split);
+        // a handful of keys is never split
+        assertEquals(0, CudaAttention.splitKeys(AttentionSpec.of(1, 100, 1, 1, 64, 64)));
+    }
+
+    @Test
+    void unsupportedHeadDimsAreNamed() {
+        assertNull(CudaAttention.unsupported(AttentionSpec.of(4, 4, 1, 1, 256, 256)));
+        assertTrue(CudaAttention.unsupported(AttentionSpec.of(4, 4, 1, 1, 300, 64)).contains("head_dim 300"));
+        assertTrue(CudaAttention.unsupported(AttentionSpec.of(4, 4, 1, 1, 64, 512)).contains("value head_dim 512"));
+    }
+
+    @Test
+    void errorsNameTheCallAndTheDriverError() {
+        CudaException e = new CudaException("cuMemAlloc", "CUDA_ERROR_OUT_OF_MEMORY", "resident K of kv group 0: 1024 bytes");
+        assertEquals("CUDA call cuMemAlloc failed: CUDA_ERROR_OUT_OF_MEMORY (resident K of kv group 0: 1024 bytes)", e.getMessage());
+        assertTrue(e.outOfMemory());
+        CudaException other = new CudaException("cuLaunchKernel", "CUDA_ERROR_LAUNCH_FAILED", null);
+        assertEquals("CUDA call cuLaunchKernel failed: CUDA_ERROR_LAUNCH_FAILED", other.getMessage());
+        assertFalse(other.outOfMemory());
+    }
+
+    @Test
+    void theProbeExplainsWhyNotWhenNoGpuIsUsable() {
+        CudaProbe p = CudaProbe.get();
+        if (p.usable()) {
+            assertTrue(p.devices() > 0 && p.major() >= Fatbin.MIN_MAJOR, p.describe());
+            return;
+        }
+        assertNotNull(p.unavailableReason());
+        assertFalse(p.unavailableReason().isBlank());
+        assertEquals(p.unavailableReason(), p.describe());
+    }
+
+    @Test
+    void theBuildCarriesTheFatbinWhenNvccIsThere() {
+        boolean nvcc = false;
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "nvcc"))) nvcc = true;
+        }
+        if (!nvcc) {
+            assertTrue(CudaProbe.get().unavailableReason() != null);
+            return;
+        }
+        byte[] fatbin = Fatbin.load().orElseThrow(() -> new AssertionError("nvcc is on the PATH but the jar has no fatbin"));
+        // a fatbin starts with its magic 0xBA55ED50 (little endian)
+        assertEquals(0x50, fatbin[0] & 0xff);
+        assertEquals(0xED, fatbin[1] & 0xff);
+        assertEquals(0x55, fatbin[2] & 0xff);
+        assertEquals(0xBA, fatbin[3] & 0xff);
+    }
+}
