@@ -108,7 +108,7 @@ public final class JobLauncher {
             job = withPlan(prepared, jsc.defaultParallelism()).planned();
         }
         ChunkPlan plan = job.plan();
-        log.println("longattn: " + job.spec().describe() + " | kernel " + job.kernel().name() + " (" + job.kernel().reason()
+        log.println("longattn: " + job.spec().describe() + " | kernel " + job.kernel().request() + " (" + job.kernel().reason()
                 + ") | strategy " + job.strategy().strategy().label() + " (" + job.strategy().reason() + ") | q-chunk "
                 + plan.queryChunk() + ", kv-chunk " + plan.kvChunk() + ", " + Plural.of(plan.unitCount(), "unit") + " on "
                 + Plural.of(job.partitions(), "partition") + " (" + job.balance().name().toLowerCase(Locale.ROOT) + ")");

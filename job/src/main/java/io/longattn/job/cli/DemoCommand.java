@@ -109,7 +109,7 @@ final class DemoCommand implements Callable<Integer>, SettingFlags.Holder {
         p.line("  score matrix it never stores: %,d x %,d x %s x 4 B = %.1f GiB", spec.sq(), spec.sk(), Plural.of(spec.hq(), "head"), scoreBytes / (1L << 30));
         p.line("  per-task working set:          %.2f MiB (q-chunk %d, kv-chunk %d)", s.job().plan().workingSetBytes() / 1048576.0,
                 s.job().plan().queryChunk(), s.job().plan().kvChunk());
-        p.line("  kernel %s (%s)", s.job().kernel().name(), s.job().kernel().reason());
+        p.line("  kernel %s (%s)", s.job().kernel().request(), s.job().kernel().reason());
         p.line("  strategy %s (%s)", s.job().strategy().strategy().label(), s.job().strategy().reason());
         p.line("  %s on %s; %.2f s wall; %.1f GFLOP/s (unmasked pairs only)", Plural.of(s.units(), "unit"),
                 Plural.of(s.job().partitions(), "partition"), s.seconds(), s.gflops());

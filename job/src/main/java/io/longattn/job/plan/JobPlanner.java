@@ -23,8 +23,8 @@ public final class JobPlanner {
     /**
      * The kernel a job runs with and why (spark-rapids style: why a better one was not usable).
      *
-     * @param name    the provider's name, for reports
-     * @param request what executors ask their selector for: the provider with its option (simd:6x4)
+     * @param name    the provider's name
+     * @param request what executors ask their selector for and reports show: the provider with its option (simd:6x4)
      */
     public record KernelPick(String name, String request, String reason) implements java.io.Serializable {
         private static final long serialVersionUID = 1L;

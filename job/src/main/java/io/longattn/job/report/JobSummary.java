@@ -15,7 +15,7 @@ public record JobSummary(PlannedJob job, double seconds, double flops, int units
         PlannedJob r = job;
         return String.format("longattn: done %s | kernel %s | strategy %s | q-chunk %d kv-chunk %d | %s on %s"
                         + " | %.2f s | %.1f GFLOP/s | out %s",
-                r.spec().describe(), r.kernel().name(), r.strategy().strategy().label(), r.plan().queryChunk(),
+                r.spec().describe(), r.kernel().request(), r.strategy().strategy().label(), r.plan().queryChunk(),
                 r.plan().kvChunk(), Plural.of(units, "unit"), Plural.of(r.partitions(), "partition"), seconds, gflops(), r.out());
     }
 }

@@ -29,7 +29,7 @@ public final class Report {
         return new Json().put("shape", shape).put("options", options)
                 .put("q", r.q().path()).put("k", r.k().path()).put("v", r.v().path()).put("out", r.out())
                 .put("strategy", r.strategy().strategy().label()).put("strategy_reason", r.strategy().reason())
-                .put("kernel", r.kernel().name()).put("kernel_reason", r.kernel().reason())
+                .put("kernel", r.kernel().request()).put("kernel_reason", r.kernel().reason())
                 .put("plan", planJson).put("partitions", r.partitions())
                 .put("wall_seconds", s.seconds()).put("flops", s.flops()).put("gflops", s.gflops())
                 .put("max_partition_cost", s.maxPartitionCost()).put("mean_partition_cost", s.meanPartitionCost())
