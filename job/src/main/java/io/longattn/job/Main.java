@@ -1,22 +1,14 @@
 package io.longattn.job;
 
-import io.longattn.job.io.UserError;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-
-import java.io.PrintWriter;
+import io.longattn.job.cli.Cli;
 
 /**
- * Entry point, for bin/longattn and for spark-submit alike. A user mistake prints one line
- * ("longattn: <file or flag>: <what is wrong>, expected <what>") and exits 2; a bug shows its stack
- * trace and exits 1.
+ * The main class, for bin/longattn and for spark-submit alike (its name is in the README, the launcher
+ * and the scripts); the command line itself is {@link Cli}.
  */
-@Command(name = "longattn", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        scope = CommandLine.ScopeType.INHERIT, // every command takes --help (the error lines point to it) and --version
-        description = "Exact softmax attention over very long sequences, as a Spark job.",
-        subcommands = {RunCommand.class, GenCommand.class, DemoCommand.class, PlanCommand.class, BenchCommand.class,
-                SettingsCommand.class})
-public final class Main implements Runnable {
+public final class Main {
+    private Main() {
+    }
 
     public static void main(String[] args) {
         int code = execute(args);
@@ -26,95 +18,6 @@ public final class Main implements Runnable {
 
     /** Runs a command line and returns the exit status (used by main and by tests). */
     public static int execute(String... args) {
-        CommandLine cl = new CommandLine(new Main());
-        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> handle(ex, parsed.hasMatchedOption("--verbose")
-                || java.util.Arrays.asList(args).contains("--verbose"), cmd.getErr()));
-        cl.setParameterExceptionHandler((ex, a) -> {
-            PrintWriter err = ex.getCommandLine().getErr();
-            err.println("longattn: " + parameterMessage(ex));
-            err.flush();
-            return 2;
-        });
-        String unknown = unknownOption(cl, args);
-        if (unknown != null) {
-            String cmd = args[0] + (args.length > 1 && !args[1].startsWith("-") ? " " + args[1] : "");
-            cl.getErr().println("longattn: " + unknown + ": unknown option for '" + cmd
-                    + "', expected one of the options in 'longattn " + cmd + " --help'");
-            cl.getErr().flush();
-            return 2;
-        }
-        return cl.execute(args);
-    }
-
-    /** An option the subcommand does not have (picocli would first complain about missing required ones). */
-    static String unknownOption(CommandLine cl, String[] args) {
-        CommandLine cmd = cl;
-        int i = 0;
-        while (i < args.length && cmd.getSubcommands().containsKey(args[i])) cmd = cmd.getSubcommands().get(args[i++]);
-        if (cmd == cl) return null;
-        CommandLine.Model.CommandSpec spec = cmd.getCommandSpec();
-        for (; i < args.length; i++) {
-            String a = args[i];
-            if (!a.startsWith("--") || a.equals("--")) continue;
-            String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
-            if (spec.findOption(name) == null) return name;
-            if (!a.contains("=") && spec.findOption(name).arity().max() > 0) i++; // skip its value
-        }
-        return null;
-    }
-
-    static String parameterMessage(CommandLine.ParameterException ex) {
-        String msg = ex.getMessage();
-        if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
-            String cmd = ex.getCommandLine().getCommandName();
-            return u.getUnmatched().get(0) + ": unknown option for '" + cmd + "', expected one of the options in 'longattn "
-                    + cmd + " --help'";
-        }
-        if (ex instanceof CommandLine.MissingParameterException m && !m.getMissing().isEmpty()) {
-            CommandLine.Model.ArgSpec a = m.getMissing().get(0);
-            String name = a instanceof CommandLine.Model.OptionSpec o ? o.longestName() : a.paramLabel();
-            return name + ": missing, expected " + a.paramLabel() + " (a required option)";
-        }
-        return msg.endsWith(".") ? msg.substring(0, msg.length() - 1) : msg;
-    }
-
-    static int handle(Exception ex, boolean verbose, PrintWriter err) {
-        Throwable user = userError(ex);
-        if (user != null) {
-            err.println("longattn: " + user.getMessage());
-            if (verbose) ex.printStackTrace(err);
-            err.flush();
-            return 2;
-        }
-        err.println("longattn: internal error (a bug, please report it with this trace):");
-        ex.printStackTrace(err);
-        err.flush();
-        return 1;
-    }
-
-    /** A UserError anywhere in the cause chain (Spark wraps task failures) is still a user mistake. */
-    static Throwable userError(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof UserError) return c;
-        }
-        return null;
-    }
-
-    @Override
-    public void run() {
-        new CommandLine(this).usage(System.err);
-    }
-
-    /** Version from the build. */
-    public static final class Version implements CommandLine.IVersionProvider {
-        @Override
-        public String[] getVersion() throws Exception {
-            java.util.Properties p = new java.util.Properties();
-            try (var in = Main.class.getResourceAsStream("build.properties")) {
-                if (in != null) p.load(in);
-            }
-            return new String[]{"longattn " + p.getProperty("version", "?") + " (Spark " + p.getProperty("spark", "?")
-                    + ", Arrow " + p.getProperty("arrow", "?") + ")"};
-        }
+        return Cli.execute(args);
     }
 }

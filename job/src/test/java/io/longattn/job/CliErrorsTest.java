@@ -98,10 +98,57 @@ class CliErrorsTest {
         assertUserError(cli(run(qkv, out, "--softcap", "0")), "--softcap");
         assertUserError(cli(run(qkv, out, "--window", "-2,-3")), "--window", "below -1");
         assertUserError(cli(run(qkv, out, "--window", "a,b")), "--window", "not two integers");
-        assertUserError(cli(run(qkv, out, "--q-chunk", "0")), "--q-chunk");
+        assertUserError(cli(run(qkv, out, "--q-chunk", "-1")), "--q-chunk", "expected an integer in 0..");
+        assertUserError(cli(run(qkv, out, "--q-chunk", "x")), "--q-chunk");
         assertUserError(cli(run(qkv, out, "--kv-chunk", "-4")), "--kv-chunk");
         assertUserError(cli(run(qkv, out, "--kv-chunk", "999999999")), "--kv-chunk");
         assertFalse(Files.exists(Path.of(out)));
+    }
+
+    @Test
+    void badSettingValuesNameTheFlagOrKeyBeforeSparkStarts() {
+        String[] qkv = inputs(8, 8, 1, 1, 8, 8);
+        String out = dir.resolve("o.npy").toString();
+        assertUserError(cli(run(qkv, out, "--balance", "fair")), "--balance", "'fair'", "expected one of lpt, none");
+        assertUserError(cli(run(qkv, out, "--strategy", "magic")), "--strategy", "broadcast");
+        assertUserError(cli(run(qkv, out, "--threads", "0")), "--threads", "1..256");
+        assertUserError(cli(run(qkv, out, "--task-memory", "lots")), "--task-memory", "256m");
+        assertUserError(cli(run(qkv, out, "--conf", "spark.longattn.progressSeconds=-3")), "spark.longattn.progressSeconds");
+        assertUserError(cli(run(qkv, out, "--conf", "spark.longattn.nope=1")), "--conf", "unknown setting spark.longattn.nope");
+        assertUserError(cli(run(qkv, out, "--conf", "novalue")), "--conf", "KEY=VALUE");
+        assertUserError(cli("plan", "--seq", "64", "--heads", "1", "--dim", "8", "--task-memory", "-1"), "--task-memory");
+        assertFalse(Files.exists(Path.of(out)));
+    }
+
+    @Test
+    void chunkZeroMeansChoose() throws Exception {
+        String[] qkv = inputs(40, 40, 1, 1, 8, 8);
+        Path out = dir.resolve("o.npy");
+        Outcome o = cli(run(qkv, out.toString(), "--q-chunk", "0", "--kv-chunk", "0", "--master", "local[1]",
+                "--conf", "spark.longattn.progressSeconds=0"));
+        assertEquals(0, o.code(), o.err());
+        assertTrue(Files.exists(out));
+    }
+
+    @Test
+    void helpAndNoCommand() {
+        Outcome none = cli();
+        assertEquals(2, none.code());
+        assertTrue(none.err().contains("Usage: longattn"), none.err());
+        PrintStream oldOut = System.out;
+        for (String[] args : new String[][]{{"help"}, {"help", "plan"}}) {
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+            int code;
+            try {
+                code = Main.execute(args);
+            } finally {
+                System.setOut(oldOut);
+            }
+            assertEquals(0, code, String.join(" ", args));
+            String text = buf.toString(StandardCharsets.UTF_8);
+            assertTrue(text.startsWith(args.length == 1 ? "Usage: longattn " : "Usage: longattn plan"), text);
+        }
     }
 
     @Test
@@ -126,7 +173,8 @@ class CliErrorsTest {
     @Test
     void unavailableOrUnknownKernel() {
         String[] qkv = inputs(8, 8, 1, 1, 8, 8);
-        assertUserError(cli(run(qkv, dir.resolve("o.npy").toString(), "--kernel", "cuda")), "--kernel", "available");
+        assertUserError(cli(run(qkv, dir.resolve("o.npy").toString(), "--kernel", "fast")), "--kernel", "unknown kernel 'fast'", "expected one of auto");
+        assertUserError(cli(run(qkv, dir.resolve("o.npy").toString(), "--kernel", "simd:9x9")), "--kernel");
     }
 
     @Test

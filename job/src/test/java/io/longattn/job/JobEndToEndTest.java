@@ -2,6 +2,8 @@ package io.longattn.job;
 
 import io.longattn.job.io.TensorFiles;
 import io.longattn.job.io.TensorHeader;
+import io.longattn.job.report.JobSummary;
+import io.longattn.job.settings.Settings;
 import io.longattn.kernels.AttentionSpec;
 import io.longattn.kernels.Float64Reference;
 import org.apache.spark.SparkException;
@@ -56,21 +58,30 @@ class JobEndToEndTest {
         jsc.stop();
     }
 
-    static JobOptions options(String... kv) {
-        JobOptions o = new JobOptions();
-        for (int i = 0; i < kv.length; i += 2) o.conf.add(kv[i] + "=" + kv[i + 1]);
-        o.conf.add("spark.longattn.progressSeconds=0");
-        return o;
+    static Map<String, String> options(String... kv) {
+        Map<String, String> conf = new HashMap<>();
+        for (int i = 0; i < kv.length; i += 2) conf.put(kv[i], kv[i + 1]);
+        conf.put("spark.longattn.progressSeconds", "0");
+        return conf;
     }
 
     JobSummary run(String[] qkv, String out, String lse, boolean causal, String window, Double scale, Double softcap,
-                   JobOptions opt) {
-        RunCommand.Inputs in = new RunCommand.Inputs(qkv[0], qkv[1], qkv[2], out, lse, false, causal, window, scale, softcap, false);
-        return JobLauncher.execute(JobLauncher.prepare(in, opt, QUIET), jsc, QUIET);
+                   Map<String, String> conf) {
+        return run(qkv, out, lse, causal, window, scale, softcap, conf, null);
+    }
+
+    JobSummary run(String[] qkv, String out, String lse, boolean causal, String window, Double scale, Double softcap,
+                   Map<String, String> conf, String report) {
+        JobRequest.Builder b = JobRequest.builder(qkv[0], qkv[1], qkv[2], out).lse(lse).causal(causal).report(report);
+        if (window != null) b.window(Integer.parseInt(window.split(",")[0]), Integer.parseInt(window.split(",")[1]));
+        if (scale != null) b.scale(scale);
+        if (softcap != null) b.softcap(softcap);
+        conf.forEach(b::conf);
+        return JobLauncher.execute(JobLauncher.prepare(b.build(), QUIET), jsc, QUIET);
     }
 
     static float[] read(String path, String role) {
-        return DemoCommand.readAll(path, role);
+        return TensorFiles.readAll(path, role);
     }
 
     /** Every row of O (and LSE) against the float64 reference. */
@@ -106,10 +117,11 @@ class JobEndToEndTest {
         String out = dir.resolve("o.npy").toString(), lse = dir.resolve("lse.npy").toString();
         java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
         PrintStream ps = new PrintStream(log, true);
-        RunCommand.Inputs in = new RunCommand.Inputs(qkv[0], qkv[1], qkv[2], out, lse, false, true, null, null, null, false);
-        JobSummary s = JobLauncher.execute(JobLauncher.prepare(in, options(), ps), jsc, ps);
+        JobRequest request = JobRequest.builder(qkv[0], qkv[1], qkv[2], out).lse(lse).causal(true)
+                .set(Settings.PROGRESS_SECONDS, 0).build();
+        JobSummary s = JobLauncher.execute(JobLauncher.prepare(request, ps), jsc, ps);
         assertTrue(log.toString().contains("warning: 30 of 40 query rows see no key"), log.toString());
-        assertMatchesReference(s.request().spec(), qkv, out, lse);
+        assertMatchesReference(s.job().spec(), qkv, out, lse);
     }
 
     static float[] readLse(String path) {
@@ -127,12 +139,12 @@ class JobEndToEndTest {
     void causalMhaOverNpyMatchesReference() throws Exception {
         String[] qkv = TestData.write(dir, ".npy", 300, 300, 2, 2, 32, 32, 11);
         String out = dir.resolve("o.npy").toString(), lse = dir.resolve("lse.npy").toString();
-        JobOptions opt = options("spark.longattn.qChunk", "64", "spark.longattn.kvChunk", "48", "spark.longattn.partitions", "3");
-        opt.report = dir.resolve("report.json").toString();
-        JobSummary s = run(qkv, out, lse, true, null, null, null, opt);
-        assertEquals(3, s.request().partitions());
-        assertMatchesReference(s.request().spec(), qkv, out, lse);
-        String report = Files.readString(Path.of(opt.report));
+        Map<String, String> opt = options("spark.longattn.qChunk", "64", "spark.longattn.kvChunk", "48", "spark.longattn.partitions", "3");
+        String reportPath = dir.resolve("report.json").toString();
+        JobSummary s = run(qkv, out, lse, true, null, null, null, opt, reportPath);
+        assertEquals(3, s.job().partitions());
+        assertMatchesReference(s.job().spec(), qkv, out, lse);
+        String report = Files.readString(Path.of(reportPath));
         for (String key : List.of("\"shape\"", "\"strategy\": \"broadcast\"", "\"strategy_reason\"", "\"kernel_reason\"",
                 "\"q_chunk\": 64", "\"kv_chunk\": 48", "\"partitions\": 3", "\"wall_seconds\"", "\"gflops\"",
                 "\"task_seconds_max\"", "\"task_working_set_bytes\"")) {
@@ -147,7 +159,7 @@ class JobEndToEndTest {
         String out = dir.resolve("o.arrow").toString(), lse = dir.resolve("lse.arrow").toString();
         JobSummary s = run(qkv, out, lse, false, "40,7", 0.3, 5.0, options("spark.longattn.qChunk", "16",
                 "spark.longattn.kvChunk", "32", "spark.longattn.partitions", "4"));
-        AttentionSpec spec = s.request().spec();
+        AttentionSpec spec = s.job().spec();
         assertEquals(2, spec.groupSize());
         assertEquals(48, spec.dv());
         assertMatchesReference(spec, qkv, out, lse);
@@ -158,7 +170,7 @@ class JobEndToEndTest {
         String[] qkv = TestData.write(dir, ".npy", 90, 40, 1, 1, 16, 16, 13);
         String out = dir.resolve("o.npy").toString(), lse = dir.resolve("lse.npy").toString();
         JobSummary s = run(qkv, out, lse, true, null, null, null, options("spark.longattn.qChunk", "32", "spark.longattn.kvChunk", "16"));
-        assertMatchesReference(s.request().spec(), qkv, out, lse);
+        assertMatchesReference(s.job().spec(), qkv, out, lse);
         float[] l = readLse(lse);
         assertEquals(Float.NEGATIVE_INFINITY, l[0]); // query 0 sees keys j <= 0 + (40 - 90) < 0: none
         assertTrue(Float.isFinite(l[89]));
@@ -180,7 +192,7 @@ class JobEndToEndTest {
             String[] kv = Stream.concat(Stream.of(variants[i]), Stream.of("spark.longattn.qChunk", "32", "spark.longattn.kvChunk", "64"))
                     .toArray(String[]::new);
             JobSummary s = run(qkv, out, null, true, null, null, null, options(kv));
-            assertEquals(variants[i][5], s.request().strategy());
+            assertEquals(variants[i][5], s.job().strategy().strategy().label());
             byte[] bytes = Files.readAllBytes(Path.of(out));
             if (first == null) first = bytes;
             else assertArrayEquals(first, bytes, "output bytes differ for " + List.of(variants[i]));
@@ -193,8 +205,8 @@ class JobEndToEndTest {
         String out = dir.resolve("o.npy").toString(), lse = dir.resolve("lse.npy").toString();
         JobSummary s = run(qkv, out, lse, false, null, null, null, options("spark.longattn.strategy", "split-kv",
                 "spark.longattn.kvChunk", "64", "spark.longattn.partitions", "4"));
-        assertTrue(s.request().plan().kvSplits() > 1, "split-kv splits the keys");
-        assertMatchesReference(s.request().spec(), qkv, out, lse);
+        assertTrue(s.job().plan().kvSplits() > 1, "split-kv splits the keys");
+        assertMatchesReference(s.job().spec(), qkv, out, lse);
     }
 
     @Test
@@ -202,8 +214,8 @@ class JobEndToEndTest {
         String[] qkv = TestData.write(dir, ".npy", 3, 2048, 1, 1, 16, 16, 16);
         String out = dir.resolve("o.npy").toString();
         JobSummary s = run(qkv, out, null, true, null, null, null, options("spark.longattn.partitions", "2"));
-        assertEquals("split-kv", s.request().strategy());
-        assertMatchesReference(s.request().spec(), qkv, out, null);
+        assertEquals("split-kv", s.job().strategy().strategy().label());
+        assertMatchesReference(s.job().spec(), qkv, out, null);
     }
 
     @Test

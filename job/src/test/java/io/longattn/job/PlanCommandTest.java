@@ -56,6 +56,18 @@ class PlanCommandTest {
     }
 
     @Test
+    void countsAreSingularForOneAndTheTableIsAligned() {
+        String text = stdout("plan", "--seq", "100", "--heads", "1", "--dim", "16", "--partitions", "1", "--q-chunk", "128");
+        assertTrue(text.contains("-> 1 query chunk x 1 kv group = 1 unit\n"), text);
+        assertTrue(text.contains("  1 partition: balanced"), text);
+        java.util.List<String> rows = text.lines().filter(l -> l.endsWith(" B") || l.contains(" B (budget")).toList();
+        assertTrue(rows.size() >= 5, text);
+        java.util.Set<Integer> ends = new java.util.HashSet<>();
+        for (String r : rows) ends.add(r.indexOf(" B") );
+        assertEquals(1, ends.size(), "the byte column is aligned: " + text);
+    }
+
+    @Test
     void kernelThreadsGiveLargerQueryChunksAndTwoKvBlocks() {
         String one = stdout("plan", "--seq", "65536", "--heads", "2", "--dim", "64", "--partitions", "2", "--json");
         String many = stdout("plan", "--seq", "65536", "--heads", "2", "--dim", "64", "--partitions", "2", "--threads", "16", "--json");

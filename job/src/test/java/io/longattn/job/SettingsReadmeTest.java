@@ -1,5 +1,6 @@
 package io.longattn.job;
 
+import io.longattn.job.settings.Settings;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package io.longattn.job;
 
+import io.longattn.job.io.TensorFiles;
 import io.longattn.kernels.AttentionSpec;
 import io.longattn.kernels.Float64Reference;
 import org.junit.jupiter.api.Test;
@@ -30,10 +31,8 @@ class StreamBoundedMemoryTest {
     @Test
     void streamsKeysAndValuesFourTimesTheHeap() throws Exception {
         int sq = 256, sk = 1 << 20, d = 64;
-        GenCommand gen = new GenCommand();
-        gen.shape = ShapeOptions.of(sq, sk, 1, 1, d, d);
-        gen.out = dir.toString();
-        gen.call();
+        assertEquals(0, Main.execute("gen", "--seq", String.valueOf(sq), "--kv-seq", String.valueOf(sk), "--heads", "1",
+                "--dim", String.valueOf(d), "--out", dir.toString()));
         long kvBytes = Files.size(dir.resolve("k.npy")) + Files.size(dir.resolve("v.npy"));
         assertTrue(kvBytes > 4 * (128L << 20), "K+V is more than 4x the heap: " + kvBytes);
 
@@ -57,10 +56,10 @@ class StreamBoundedMemoryTest {
         assertTrue(text.contains("strategy stream"), text);
         assertTrue(!text.contains("OutOfMemoryError"), text);
 
-        float[] q = DemoCommand.readAll(dir.resolve("q.npy").toString(), "q");
-        float[] k = DemoCommand.readAll(dir.resolve("k.npy").toString(), "k");
-        float[] v = DemoCommand.readAll(dir.resolve("v.npy").toString(), "v");
-        float[] o = DemoCommand.readAll(out.toString(), "o");
+        float[] q = TensorFiles.readAll(dir.resolve("q.npy").toString(), "q");
+        float[] k = TensorFiles.readAll(dir.resolve("k.npy").toString(), "k");
+        float[] v = TensorFiles.readAll(dir.resolve("v.npy").toString(), "v");
+        float[] o = TensorFiles.readAll(out.toString(), "o");
         AttentionSpec spec = AttentionSpec.of(sq, sk, 1, 1, d, d);
         double[] ref = new double[d];
         for (int i : new int[]{0, 77, 200, 255}) {

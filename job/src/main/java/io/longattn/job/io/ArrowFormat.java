@@ -1,5 +1,7 @@
 package io.longattn.job.io;
 
+import io.longattn.job.UserError;
+
 import org.apache.arrow.flatbuf.CompressionType;
 import org.apache.arrow.flatbuf.Footer;
 import org.apache.arrow.flatbuf.FieldNode;
@@ -38,7 +40,8 @@ final class ArrowFormat {
     static final String META_HEADS = "longattn.heads";
     static final String META_HEAD_DIM = "longattn.head_dim";
     static final byte[] MAGIC = "ARROW1".getBytes(StandardCharsets.US_ASCII);
-    static final String ARROW_FILE = "Arrow IPC file (pyarrow.ipc.new_file or pyarrow.feather.write_feather)";
+    static final String ARROW_FILE = "Arrow IPC file (pyarrow.ipc.new_file, pyarrow.feather.write_feather,"
+            + " Arrow JS tableToIPC(table, 'file'))";
     static final String EXPECTED_FILE = "an " + ARROW_FILE;
 
     /** Reads the schema, footer and each record batch's metadata (not the data) and validates them. */
@@ -93,9 +96,10 @@ final class ArrowFormat {
         if (dtype == null) {
             throw new UserError(path, "column " + column + " has type " + typeName(field), expectedType);
         }
-        int heads = positiveMeta(path, meta, META_HEADS, "the number of heads");
-        int dim = lse ? 1 : positiveMeta(path, meta, META_HEAD_DIM, "the head dimension");
         int listSize = ((ArrowType.FixedSizeList) type).getListSize();
+        String example = metadataExample(listSize, headsMeta, lse ? null : dimMeta, lse);
+        int heads = positiveMeta(path, meta, META_HEADS, "the number of heads", example);
+        int dim = lse ? 1 : positiveMeta(path, meta, META_HEAD_DIM, "the head dimension", example);
         if ((long) heads * dim != listSize) {
             throw new UserError(path, "column " + column + " has list size " + listSize,
                     lse ? "heads = " + heads : "heads * head_dim = " + heads + " * " + dim + " = " + (long) heads * dim);
@@ -127,7 +131,9 @@ final class ArrowFormat {
         byte[] h = head.array();
         if (!startsWith(h, MAGIC)) {
             if (h.length >= 4 && (h[0] & 0xff) == 0xff && (h[1] & 0xff) == 0xff && (h[2] & 0xff) == 0xff && (h[3] & 0xff) == 0xff) {
-                throw new UserError(path, "is an Arrow IPC stream, not an Arrow IPC file", EXPECTED_FILE);
+                // the stream format has no footer, so its record batches cannot be found without reading them all
+                throw new UserError(path, "is an Arrow IPC stream (what Arrow JS tableToIPC(table) and"
+                        + " pyarrow.ipc.new_stream write), which LongAttn does not read", EXPECTED_FILE);
             }
             if (startsWith(h, "FEA1".getBytes(StandardCharsets.US_ASCII))) {
                 throw new UserError(path, "is a Feather v1 file", "Feather v2 / " + EXPECTED_FILE);
@@ -177,7 +183,8 @@ final class ArrowFormat {
                 byte codec = rb.compression().codec();
                 String name = codec >= 0 && codec < CompressionType.names.length ? CompressionType.name(codec) : "codec " + codec;
                 throw new UserError(path, "record batch " + b + " is compressed (" + name + "), which is not supported",
-                        "an uncompressed Arrow IPC file (pyarrow: compression=None, feather: compression='uncompressed')");
+                        "an uncompressed Arrow IPC file (pyarrow: compression=None, feather: compression='uncompressed';"
+                                + " Arrow JS writes uncompressed files)");
             }
             long rows = rb.length();
             if (rows < 0 || rb.nodesLength() < nodeIndex + 2) {
@@ -230,11 +237,32 @@ final class ArrowFormat {
         }
     }
 
-    private static int positiveMeta(String path, Map<String, String> meta, String key, String what) {
+    /**
+     * Schema metadata for this file's own column: its list size split into heads and head_dim as far as
+     * the metadata it has allows (a list of 64 with head_dim 16 present: heads 4).
+     */
+    static String metadataExample(int listSize, Integer heads, Integer dim, boolean lse) {
+        if (lse) return "{'" + META_HEADS + "': '" + listSize + "'}";
+        String h, d;
+        if (dim != null && listSize % dim == 0) {
+            h = String.valueOf(listSize / dim);
+            d = String.valueOf(dim);
+        } else if (heads != null && listSize % heads == 0) {
+            h = String.valueOf(heads);
+            d = String.valueOf(listSize / heads);
+        } else {
+            h = "H";
+            d = "D";
+        }
+        String text = "{'" + META_HEADS + "': '" + h + "', '" + META_HEAD_DIM + "': '" + d + "'}";
+        return h.equals("H") ? text + " with H * D = " + listSize : text;
+    }
+
+    private static int positiveMeta(String path, Map<String, String> meta, String key, String what, String example) {
         String s = meta.get(key);
         if (s == null) {
-            throw new UserError(path, "has no schema metadata " + key, what + " as schema metadata " + key
-                    + " (pyarrow: schema.with_metadata({'" + key + "': '64'}))");
+            throw new UserError(path, "has no schema metadata " + key, what + " as schema metadata " + key + ", here "
+                    + example + " (pyarrow: schema.with_metadata; Arrow JS: new Schema(fields, new Map([...])))");
         }
         Integer v = intOrNull(s);
         if (v == null) {

@@ -1,5 +1,7 @@
 package io.longattn.job.io;
 
+import io.longattn.job.UserError;
+
 import java.util.Locale;
 
 /** Storage element types. The job always computes in float32; float16 is converted on load and on store. */

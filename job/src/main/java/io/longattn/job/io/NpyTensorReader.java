@@ -1,5 +1,7 @@
 package io.longattn.job.io;
 
+import io.longattn.job.UserError;
+
 
 import java.io.EOFException;
 import java.io.IOException;

@@ -1,5 +1,7 @@
 package io.longattn.job.io;
 
+import io.longattn.job.UserError;
+
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;

@@ -1,5 +1,7 @@
 package io.longattn.job.io;
 
+import io.longattn.job.UserError;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
@@ -40,6 +42,18 @@ public final class TensorFiles {
         } finally {
             Storage.closeQuietly(in);
         }
+    }
+
+    /** A whole tensor in memory, token-major (for checks on small files). */
+    public static float[] readAll(String path, String role) {
+        TensorHeader h = inspect(path, role);
+        float[] all = new float[Math.multiplyExact(h.seq(), h.heads() * h.dim())];
+        try (TensorReader r = open(h)) {
+            r.readRows(0, h.seq(), all, 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return all;
     }
 
     private static TensorHeader inspectNpy(Storage.InputFile in, String location, String role, boolean lse) throws IOException {

@@ -1,5 +1,7 @@
 package io.longattn.job.io;
 
+import io.longattn.job.UserError;
+
 import java.util.Locale;
 
 /** On-disk tensor formats, chosen by file extension. */

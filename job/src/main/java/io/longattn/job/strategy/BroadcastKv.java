@@ -87,16 +87,22 @@ public final class BroadcastKv implements KvStrategy {
         }
     }
 
-    /** K/V decoded once per executor JVM (the last broadcast seen is kept). */
+    /**
+     * K/V decoded once per executor JVM (the last broadcast seen is kept). Broadcast ids restart with
+     * every SparkContext, so a JVM that runs a second context (a Java program, a test) would find the
+     * previous job's K/V under the same id: the payload object itself is part of the key.
+     */
     private static final class Decoded {
         private static Decoded last;
         final long id;
+        final KvPayload payload;
         final int hkv;
         final float[] k;
         final float[] v;
 
         private Decoded(long id, KvPayload p) {
             this.id = id;
+            this.payload = p;
             this.hkv = p.hkv;
             this.k = new float[p.sk * p.hkv * p.d];
             this.v = new float[p.sk * p.hkv * p.dv];
@@ -108,7 +114,7 @@ public final class BroadcastKv implements KvStrategy {
         }
 
         static synchronized Decoded of(long id, KvPayload p) {
-            if (last == null || last.id != id) {
+            if (last == null || last.id != id || last.payload != p) {
                 last = null; // let the previous job's arrays go before allocating
                 last = new Decoded(id, p);
             }

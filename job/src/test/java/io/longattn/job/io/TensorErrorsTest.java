@@ -1,5 +1,7 @@
 package io.longattn.job.io;
 
+import io.longattn.job.UserError;
+
 import org.apache.arrow.vector.compression.CompressionUtil;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -172,7 +174,7 @@ class TensorErrorsTest {
         Files.write(dir.resolve("q.arrow"), "col1,col2\n1,2\n".getBytes(StandardCharsets.US_ASCII));
         UserError e = assertUserError(p("q.arrow"), "q");
         assertEquals(p("q.arrow") + ": is not an Arrow IPC file (it does not start with ARROW1), expected an Arrow IPC file"
-                + " (pyarrow.ipc.new_file or pyarrow.feather.write_feather)", e.getMessage());
+                + " (pyarrow.ipc.new_file, pyarrow.feather.write_feather, Arrow JS tableToIPC(table, 'file'))", e.getMessage());
         Files.write(dir.resolve("p.feather"), "PAR1....".getBytes(StandardCharsets.US_ASCII));
         assertUserError(p("p.feather"), "q", "is a Parquet file", "expected an Arrow IPC file");
         Files.write(dir.resolve("v1.feather"), "FEA1....".getBytes(StandardCharsets.US_ASCII));
@@ -185,7 +187,8 @@ class TensorErrorsTest {
     void arrowStreamFormat() throws Exception {
         IoTestSupport.arrow(dir.resolve("q.arrow"), schema(IoTestSupport.fixedList("q", 4, IoTestSupport.F32),
                 IoTestSupport.meta(2, 2)), new int[]{3}, -1, true, null, null);
-        assertUserError(p("q.arrow"), "q", "is an Arrow IPC stream, not an Arrow IPC file", "expected an Arrow IPC file");
+        assertUserError(p("q.arrow"), "q", "is an Arrow IPC stream (what Arrow JS tableToIPC(table)", "does not read",
+                "expected an Arrow IPC file", "tableToIPC(table, 'file')");
     }
 
     @Test
@@ -241,7 +244,8 @@ class TensorErrorsTest {
     @Test
     void arrowMetadataMissingOrNotNumeric() throws Exception {
         IoTestSupport.arrow(dir.resolve("m.arrow"), schema(IoTestSupport.fixedList("q", 4, IoTestSupport.F32), Map.of()), 2);
-        assertUserError(p("m.arrow"), "q", "has no schema metadata longattn.heads", "expected the number of heads as schema metadata");
+        assertUserError(p("m.arrow"), "q", "has no schema metadata longattn.heads", "expected the number of heads as schema metadata",
+                "{'longattn.heads': 'H', 'longattn.head_dim': 'D'} with H * D = 4", "Arrow JS");
         IoTestSupport.arrow(dir.resolve("n.arrow"), schema(IoTestSupport.fixedList("q", 4, IoTestSupport.F32),
                 Map.of("longattn.heads", "two", "longattn.head_dim", "2")), 2);
         UserError e = assertUserError(p("n.arrow"), "q");
@@ -249,7 +253,11 @@ class TensorErrorsTest {
                 e.getMessage());
         IoTestSupport.arrow(dir.resolve("d.arrow"), schema(IoTestSupport.fixedList("q", 4, IoTestSupport.F32),
                 Map.of("longattn.heads", "2")), 2);
-        assertUserError(p("d.arrow"), "q", "has no schema metadata longattn.head_dim", "expected the head dimension");
+        assertUserError(p("d.arrow"), "q", "has no schema metadata longattn.head_dim", "expected the head dimension",
+                "here {'longattn.heads': '2', 'longattn.head_dim': '2'}"); // the file's own numbers, not an example's
+        IoTestSupport.arrow(dir.resolve("h.arrow"), schema(IoTestSupport.fixedList("q", 64, IoTestSupport.F32),
+                Map.of("longattn.head_dim", "16")), 2);
+        assertUserError(p("h.arrow"), "q", "has no schema metadata longattn.heads", "{'longattn.heads': '4', 'longattn.head_dim': '16'}");
         IoTestSupport.arrow(dir.resolve("z.arrow"), schema(IoTestSupport.fixedList("q", 4, IoTestSupport.F32),
                 Map.of("longattn.heads", "2", "longattn.head_dim", "-2")), 2);
         assertUserError(p("z.arrow"), "q", "schema metadata longattn.head_dim is '-2'", "expected a positive integer");

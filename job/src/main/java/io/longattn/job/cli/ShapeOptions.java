@@ -1,6 +1,6 @@
-package io.longattn.job;
+package io.longattn.job.cli;
 
-import io.longattn.job.io.UserError;
+import io.longattn.job.UserError;
 import picocli.CommandLine.Option;
 
 /** The shape flags of gen, plan and bench kernel: Q [seq, heads, dim], K/V [kv-seq, kv-heads, dim | v-dim]. */

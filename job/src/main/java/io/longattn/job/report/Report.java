@@ -1,6 +1,7 @@
-package io.longattn.job;
+package io.longattn.job.report;
 
-import io.longattn.job.io.UserError;
+import io.longattn.job.UserError;
+import io.longattn.job.spark.PlannedJob;
 import io.longattn.kernels.AttentionSpec;
 import io.longattn.partitioner.ChunkPlan;
 
@@ -10,12 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** The JSON report of a run (--report FILE). */
-final class Report {
+public final class Report {
     private Report() {
     }
 
     static Json of(JobSummary s) {
-        JobRequest r = s.request();
+        PlannedJob r = s.job();
         AttentionSpec spec = r.spec();
         ChunkPlan plan = r.plan();
         Json shape = new Json().put("sq", spec.sq()).put("sk", spec.sk()).put("hq", spec.hq()).put("hkv", spec.hkv())
@@ -24,11 +25,11 @@ final class Report {
                 .put("window_right", spec.causal() ? 0 : spec.windowRight()).put("scale", spec.scale()).put("softcap", spec.softcap());
         Json planJson = new Json().put("q_chunk", plan.queryChunk()).put("kv_chunk", plan.kvChunk())
                 .put("kv_splits", plan.kvSplits()).put("units", plan.unitCount())
-                .put("task_working_set_bytes", plan.workingSetBytes()).put("balance", r.balance().name().toLowerCase());
+                .put("task_working_set_bytes", plan.workingSetBytes()).put("balance", r.balance().name().toLowerCase(java.util.Locale.ROOT));
         return new Json().put("shape", shape).put("options", options)
                 .put("q", r.q().path()).put("k", r.k().path()).put("v", r.v().path()).put("out", r.out())
-                .put("strategy", r.strategy()).put("strategy_reason", r.strategyReason())
-                .put("kernel", r.kernel()).put("kernel_reason", r.kernelReason())
+                .put("strategy", r.strategy().strategy().label()).put("strategy_reason", r.strategy().reason())
+                .put("kernel", r.kernel().request()).put("kernel_reason", r.kernel().reason())
                 .put("plan", planJson).put("partitions", r.partitions())
                 .put("wall_seconds", s.seconds()).put("flops", s.flops()).put("gflops", s.gflops())
                 .put("max_partition_cost", s.maxPartitionCost()).put("mean_partition_cost", s.meanPartitionCost())
@@ -37,7 +38,7 @@ final class Report {
                 .put("task_seconds", s.taskSeconds());
     }
 
-    static void write(String path, JobSummary s) {
+    public static void write(String path, JobSummary s) {
         try {
             Files.writeString(Path.of(path), of(s) + "\n", StandardCharsets.UTF_8);
         } catch (IOException e) {

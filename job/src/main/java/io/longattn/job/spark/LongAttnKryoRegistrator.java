@@ -1,4 +1,4 @@
-package io.longattn.job;
+package io.longattn.job.spark;
 
 import com.esotericsoftware.kryo.Kryo;
 import io.longattn.job.strategy.BroadcastKv;

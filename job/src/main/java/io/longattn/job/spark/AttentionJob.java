@@ -1,8 +1,9 @@
-package io.longattn.job;
+package io.longattn.job.spark;
 
 import io.longattn.job.io.DType;
 import io.longattn.job.io.TensorFiles;
 import io.longattn.job.io.TensorWriter;
+import io.longattn.job.report.JobSummary;
 import io.longattn.job.strategy.BroadcastKv;
 import io.longattn.job.strategy.KvStrategy;
 import io.longattn.job.strategy.StreamKv;
@@ -38,7 +39,7 @@ public final class AttentionJob {
     private AttentionJob() {
     }
 
-    public static JobSummary run(JavaSparkContext jsc, JobRequest r, PrintStream log) {
+    public static JobSummary run(JavaSparkContext jsc, PlannedJob r, PrintStream log) {
         long t0 = System.nanoTime();
         ChunkPlan plan = r.plan();
         AttentionSpec spec = r.spec();
@@ -46,10 +47,10 @@ public final class AttentionJob {
         Assignment assignment = Assignment.of(r.balance(), units, r.partitions());
         jsc.setJobGroup(JOB_GROUP, "LongAttn " + spec.describe(), true);
 
-        KvStrategy kv = switch (r.strategy()) {
-            case "broadcast" -> BroadcastKv.create(jsc, r.k(), r.v());
-            case "stream", "split-kv" -> new StreamKv(r.k(), r.v(), plan.readSpanBlocks());
-            default -> throw new IllegalArgumentException("unknown strategy " + r.strategy());
+        KvStrategy kv = switch (r.strategy().strategy()) {
+            case BROADCAST -> BroadcastKv.create(jsc, r.k(), r.v());
+            case STREAM, SPLIT_KV -> new StreamKv(r.k(), r.v(), plan.readSpanBlocks());
+            case AUTO -> throw new IllegalStateException("strategy auto was not decided");
         };
 
         LongAccumulator unitsDone = jsc.sc().longAccumulator("longattn.unitsDone");
@@ -86,7 +87,7 @@ public final class AttentionJob {
     }
 
     /** Streams results (sorted by chunk, then group) into the output files, one query chunk at a time. */
-    static void writeInOrder(JobRequest r, ChunkPlan plan, Iterator<Tuple2<Integer, UnitResult>> results) {
+    static void writeInOrder(PlannedJob r, ChunkPlan plan, Iterator<Tuple2<Integer, UnitResult>> results) {
         AttentionSpec spec = r.spec();
         int hq = spec.hq(), dv = spec.dv(), groups = spec.hkv();
         float[] rows = new float[plan.queryChunk() * hq * dv];

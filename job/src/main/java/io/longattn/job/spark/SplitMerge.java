@@ -1,4 +1,4 @@
-package io.longattn.job;
+package io.longattn.job.spark;
 
 import io.longattn.kernels.SoftmaxState;
 import org.apache.spark.api.java.function.PairFlatMapFunction;

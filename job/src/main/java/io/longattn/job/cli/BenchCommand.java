@@ -1,6 +1,9 @@
-package io.longattn.job;
+package io.longattn.job.cli;
 
-import io.longattn.job.io.UserError;
+import io.longattn.job.UserError;
+import io.longattn.job.JobRequest;
+import io.longattn.job.plan.JobPlanner;
+import io.longattn.job.settings.Settings;
 import io.longattn.kernels.bench.KernelBench;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,12 +21,12 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "kernel", description = "Time the kernels on one shape beside an FMA peak probe (median of timed repetitions).")
-    static final class Kernel implements Callable<Integer> {
+    static final class Kernel implements Callable<Integer>, SettingFlags.Holder {
         @Mixin
         ShapeOptions shape = new ShapeOptions();
-        @Option(names = "--causal") boolean causal;
-        @Option(names = "--window", paramLabel = "L,R") String window;
-        @Option(names = "--threads", paramLabel = "T", description = "Kernel threads (default 1).") int threads = 1;
+        @Mixin
+        MaskOptions mask = new MaskOptions();
+        final SettingFlags settings = new SettingFlags(List.of(Settings.THREADS));
         @Option(names = "--kernel", paramLabel = "simd|scalar|all", description = "Kernels to time (default simd).") String kernel = "simd";
         @Option(names = "--reps", paramLabel = "N", description = "Timed repetitions (default 5).") int reps = 5;
         @Option(names = "--warmup", paramLabel = "N", description = "Warm-up repetitions (default 2; more until"
@@ -35,6 +38,11 @@ final class BenchCommand implements Runnable {
         @Option(names = "--json", description = "One JSON object per kernel per line.") boolean json;
 
         @Override
+        public SettingFlags settingFlags() {
+            return settings;
+        }
+
+        @Override
         public Integer call() {
             KernelBench.Options o = new KernelBench.Options();
             shape.check();
@@ -44,11 +52,11 @@ final class BenchCommand implements Runnable {
             o.kvHeads = shape.hkv();
             o.dim = shape.dim;
             o.vDim = shape.dv();
-            o.causal = causal;
-            int[] w = new RunCommand.Inputs("", "", "", "", null, false, causal, window, null, null, false).windowBounds();
-            o.windowLeft = w[0];
-            o.windowRight = w[1];
-            if (threads < 1) throw new UserError("--threads", threads + " is not positive", "an integer >= 1");
+            JobRequest.Attention a = mask.attention(null, null);
+            o.causal = a.causal();
+            o.windowLeft = a.windowLeft();
+            o.windowRight = a.windowRight();
+            int threads = settings.get(Settings.THREADS);
             if (reps < 1) throw new UserError("--reps", reps + " is not positive", "an integer >= 1");
             o.threads = threads;
             o.parallelUnits = parallelUnits;
@@ -59,13 +67,10 @@ final class BenchCommand implements Runnable {
             }
             o.minWarmupSeconds = minWarmupSeconds;
             o.kernels = List.of(kernel.split(","));
-            List<KernelBench.Result> results;
-            try {
-                results = KernelBench.run(o);
-            } catch (io.longattn.kernels.KernelSelectionException e) {
-                throw new UserError("--kernel", e.reason(), "simd, scalar or all (available: "
-                        + io.longattn.kernels.KernelSelector.standard().available() + ")");
+            for (String name : o.kernels) {
+                if (!name.equals("all")) JobPlanner.pickKernel(name, 1); // the name only: --parallel-units runs scalar units side by side
             }
+            List<KernelBench.Result> results = KernelBench.run(o);
             if (json) {
                 for (KernelBench.Result r : results) System.out.println(r.toJson());
             } else {

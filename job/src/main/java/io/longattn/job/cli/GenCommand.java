@@ -1,9 +1,9 @@
-package io.longattn.job;
+package io.longattn.job.cli;
 
 import io.longattn.job.io.DType;
 import io.longattn.job.io.TensorFiles;
 import io.longattn.job.io.TensorWriter;
-import io.longattn.job.io.UserError;
+import io.longattn.job.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -1,4 +1,4 @@
-package io.longattn.job;
+package io.longattn.job.spark;
 
 import java.io.PrintStream;
 

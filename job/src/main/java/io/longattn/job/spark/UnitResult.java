@@ -1,4 +1,4 @@
-package io.longattn.job;
+package io.longattn.job.spark;
 
 /**
  * What a unit sends back: its order key and either finished rows (o [tokens][hg][dv], lse [tokens][hg])

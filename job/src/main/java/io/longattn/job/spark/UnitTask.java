@@ -1,12 +1,12 @@
-package io.longattn.job;
+package io.longattn.job.spark;
 
 import io.longattn.job.io.TensorFiles;
 import io.longattn.job.io.TensorHeader;
 import io.longattn.job.io.TensorReader;
+import io.longattn.job.plan.JobPlanner;
 import io.longattn.job.strategy.KvStrategy;
 import io.longattn.kernels.AttentionKernel;
 import io.longattn.kernels.AttentionSpec;
-import io.longattn.kernels.KernelSelector;
 import io.longattn.kernels.UnitSummary;
 import io.longattn.kernels.UnitRunner;
 import io.longattn.partitioner.ChunkPlan;
@@ -39,20 +39,20 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
     private final ChunkPlan plan;
     private final TensorHeader q;
     private final KvStrategy kv;
-    private final String kernelName;
+    private final JobPlanner.KernelPick kernel;
     private final boolean failFirstAttempt;
     private final int failAtUnit;
     private final LongAccumulator unitsDone;
     private final LongAccumulator pairsDone;
 
-    public UnitTask(ChunkPlan plan, TensorHeader q, KvStrategy kv, String kernelName,
+    public UnitTask(ChunkPlan plan, TensorHeader q, KvStrategy kv, JobPlanner.KernelPick kernel,
                     boolean failFirstAttempt, int failAtUnit, LongAccumulator unitsDone, LongAccumulator pairsDone) {
         this.unitsDone = unitsDone;
         this.pairsDone = pairsDone;
         this.plan = plan;
         this.q = q;
         this.kv = kv;
-        this.kernelName = kernelName;
+        this.kernel = kernel;
         this.failFirstAttempt = failFirstAttempt;
         this.failAtUnit = failAtUnit;
     }
@@ -81,16 +81,15 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
 
         Runner(List<UnitOfWork> units) {
             this.units = units;
-            KernelSelector.Choice choice = KernelSelector.standard().select(kernelName);
-            AttentionKernel kernel = choice.create(spec, plan.threads());
-            this.runner = new UnitRunner(spec, kernel, plan.queryChunk(), plan.kvChunk());
+            AttentionKernel local = JobPlanner.createKernel(kernel, spec, plan.threads());
+            this.runner = new UnitRunner(spec, local, plan.queryChunk(), plan.kvChunk());
             this.qReader = TensorFiles.open(q);
             this.source = kv.open();
             this.qRows = new float[plan.queryChunk() * spec.hq() * spec.d()];
             TaskContext ctx = TaskContext.get();
             this.attempt = ctx == null ? 0 : ctx.attemptNumber();
             if (ctx != null) ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> close());
-            LOG.fine(() -> "task runs " + units.size() + " units with kernel " + choice.name() + " (" + choice.reason() + ")");
+            LOG.fine(() -> "task runs " + units.size() + " units with kernel " + kernel.name());
         }
 
         @Override

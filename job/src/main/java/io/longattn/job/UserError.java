@@ -1,4 +1,4 @@
-package io.longattn.job.io;
+package io.longattn.job;
 
 /**
  * A mistake of the user's (a bad file, a bad flag), as opposed to a bug. The message is a contract:

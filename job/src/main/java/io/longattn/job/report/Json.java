@@ -1,13 +1,13 @@
-package io.longattn.job;
+package io.longattn.job.report;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** A tiny ordered JSON object writer (numbers, strings, booleans, nested objects, arrays of numbers). */
-final class Json {
+public final class Json {
     private final Map<String, Object> fields = new LinkedHashMap<>();
 
-    Json put(String key, Object value) {
+    public Json put(String key, Object value) {
         fields.put(key, value);
         return this;
     }

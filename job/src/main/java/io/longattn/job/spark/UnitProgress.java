@@ -1,4 +1,4 @@
-package io.longattn.job;
+package io.longattn.job.spark;
 
 import org.apache.spark.scheduler.AccumulableInfo;
 import org.apache.spark.scheduler.SparkListener;

@@ -1,0 +1,61 @@
+package io.longattn.job.cli;
+
+import io.longattn.job.JobLauncher;
+import io.longattn.job.JobRequest;
+import io.longattn.job.report.JobSummary;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.concurrent.Callable;
+
+/** bin/longattn run: attention over Q/K/V files into an output file, as a Spark job. */
+@Command(name = "run", description = "Compute O = softmax(Q K^T * scale + mask) V over .npy or Arrow files.")
+final class RunCommand implements Callable<Integer>, SettingFlags.Holder {
+    @Option(names = "--q", required = true, paramLabel = "FILE", description = "Queries [Sq, Hq, D] (.npy or .arrow).")
+    String q;
+
+    @Option(names = "--k", required = true, paramLabel = "FILE", description = "Keys [Sk, Hkv, D].")
+    String k;
+
+    @Option(names = "--v", required = true, paramLabel = "FILE", description = "Values [Sk, Hkv, Dv].")
+    String v;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output O [Sq, Hq, Dv]; format from the extension.")
+    String out;
+
+    @Option(names = "--lse", paramLabel = "FILE", description = "Also write LSE [Sq, Hq] (natural log).")
+    String lse;
+
+    @Mixin
+    MaskOptions mask = new MaskOptions();
+
+    @Option(names = "--scale", paramLabel = "X", description = "Score scale (default 1/sqrt(D)).")
+    Double scale;
+
+    @Option(names = "--softcap", paramLabel = "C", description = "Soft-cap scores: C * tanh(s / C).")
+    Double softcap;
+
+    @Option(names = "--overwrite", description = "Replace existing output files.")
+    boolean overwrite;
+
+    @Option(names = "--allow-nonfinite", description = "Do not refuse NaN or Inf in Q, K or V.")
+    boolean allowNonFinite;
+
+    @Mixin
+    JobOptions job = new JobOptions();
+
+    @Override
+    public SettingFlags settingFlags() {
+        return job.settings;
+    }
+
+    @Override
+    public Integer call() {
+        JobRequest request = new JobRequest(new JobRequest.Inputs(q, k, v, out, lse, overwrite, allowNonFinite),
+                mask.attention(scale, softcap), job.conf(), job.master, job.report);
+        JobSummary s = JobLauncher.launch(request, System.err);
+        System.err.println(s.oneLine());
+        return 0;
+    }
+}

@@ -1,0 +1,86 @@
+package io.longattn.job.plan;
+
+import io.longattn.job.UserError;
+import io.longattn.kernels.AttentionKernel;
+import io.longattn.kernels.AttentionSpec;
+import io.longattn.kernels.KernelSelectionException;
+import io.longattn.kernels.KernelSelector;
+import io.longattn.kernels.KernelTraits;
+import io.longattn.partitioner.ChunkPlan;
+import io.longattn.partitioner.ChunkPlanException;
+
+import java.util.List;
+
+/**
+ * The one place where the job meets the kernel selector and the chunk planner: picking a kernel, making
+ * the plan and creating kernels on executors. Their typed failures become {@link UserError}s naming the
+ * flag.
+ */
+public final class JobPlanner {
+    private JobPlanner() {
+    }
+
+    /**
+     * The kernel a job runs with and why (spark-rapids style: why a better one was not usable).
+     *
+     * @param name    the provider's name
+     * @param request what executors ask their selector for and reports show: the provider with its option (simd:6x4)
+     */
+    public record KernelPick(String name, String request, String reason) implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+    }
+
+    /** Names a user may ask for: auto and every kernel provider, best first. */
+    public static List<String> kernelNames() {
+        return KernelSelector.standard().names();
+    }
+
+    /** Kernels usable on this JVM, best first. */
+    public static List<String> availableKernels() {
+        return KernelSelector.standard().available();
+    }
+
+    /** The kernel for a request, or a UserError naming --kernel (or --threads when the kernel has no threads). */
+    public static KernelPick pickKernel(String requested, int threads) {
+        KernelSelector.Choice choice;
+        try {
+            choice = KernelSelector.standard().select(requested);
+        } catch (KernelSelectionException e) {
+            String expected = e.available().isEmpty() ? "a usable kernel" : "one of " + String.join(", ", e.available())
+                    + (e.problem() == KernelSelectionException.Problem.UNAVAILABLE ? " (available on this machine)" : "");
+            throw new UserError("--kernel", e.reason(), expected);
+        }
+        if (threads > 1 && !choice.traits().ownThreads()) {
+            throw new UserError("--threads", threads + " threads need a kernel with threads of its own, kernel " + choice.name()
+                    + " has none", "--threads 1 or --kernel simd");
+        }
+        String request = requested == null || requested.equals(KernelSelector.AUTO) ? choice.name() : requested;
+        return new KernelPick(choice.name(), request, choice.reason());
+    }
+
+    /** What the plan is made from. */
+    public record PlanRequest(AttentionSpec spec, KernelPick kernel, int partitions, long taskMemory, int queryChunk,
+                              int kvChunk, boolean splitKeys, int threads) {
+    }
+
+    /** The chunk plan; a UserError naming --q-chunk, --kv-chunk or --task-memory when it cannot be made. */
+    public static ChunkPlan plan(PlanRequest r) {
+        try {
+            KernelTraits traits = KernelSelector.standard().select(r.kernel().request()).traits();
+            return ChunkPlan.create(new ChunkPlan.Request(r.spec(), traits, r.partitions(), r.taskMemory(),
+                    r.queryChunk(), r.kvChunk(), r.splitKeys(), r.threads()));
+        } catch (ChunkPlanException e) {
+            String flag = switch (e.input()) {
+                case QUERY_CHUNK -> "--q-chunk";
+                case KV_CHUNK -> "--kv-chunk";
+                case TASK_MEMORY -> "--task-memory";
+            };
+            throw new UserError(flag, e.problem(), e.expected());
+        }
+    }
+
+    /** A kernel for one task (on an executor): the pick made on the driver, with its threads. */
+    public static AttentionKernel createKernel(KernelPick kernel, AttentionSpec spec, int threads) {
+        return KernelSelector.standard().create(kernel.request(), spec, threads);
+    }
+}

@@ -1,0 +1,21 @@
+package io.longattn.job.report;
+
+import io.longattn.job.Plural;
+import io.longattn.job.spark.PlannedJob;
+
+/** What a finished job reports: the one-line summary and the JSON report are made from it. */
+public record JobSummary(PlannedJob job, double seconds, double flops, int units, long maxPartitionCost,
+                         double meanPartitionCost, double[] taskSeconds) {
+
+    public double gflops() {
+        return flops / seconds / 1e9;
+    }
+
+    public String oneLine() {
+        PlannedJob r = job;
+        return String.format("longattn: done %s | kernel %s | strategy %s | q-chunk %d kv-chunk %d | %s on %s"
+                        + " | %.2f s | %.1f GFLOP/s | out %s",
+                r.spec().describe(), r.kernel().request(), r.strategy().strategy().label(), r.plan().queryChunk(),
+                r.plan().kvChunk(), Plural.of(units, "unit"), Plural.of(r.partitions(), "partition"), seconds, gflops(), r.out());
+    }
+}

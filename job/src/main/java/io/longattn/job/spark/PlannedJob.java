@@ -1,0 +1,18 @@
+package io.longattn.job.spark;
+
+import io.longattn.job.io.TensorHeader;
+import io.longattn.job.plan.JobPlanner;
+import io.longattn.job.strategy.Strategy;
+import io.longattn.kernels.AttentionSpec;
+import io.longattn.partitioner.Assignment;
+import io.longattn.partitioner.ChunkPlan;
+
+/**
+ * Everything the driver decided before Spark work starts: validated inputs, the spec, the plan and the
+ * choices with their reasons (for the summary and the report).
+ */
+public record PlannedJob(TensorHeader q, TensorHeader k, TensorHeader v, String out, String lseOut, boolean overwrite,
+                         AttentionSpec spec, ChunkPlan plan, int partitions, Assignment.Policy balance,
+                         JobPlanner.KernelPick kernel, Strategy.Decision strategy,
+                         long outputPartitionBytes, int progressSeconds, boolean failFirstAttempt, int failAtUnit) {
+}

@@ -1,0 +1,80 @@
+package io.longattn.job;
+
+import io.longattn.job.report.JobSummary;
+import io.longattn.job.settings.Settings;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * bin/local-cluster as the README uses it: start a standalone Master and two Workers, run a job on
+ * them (executors on both workers), stop the cluster, and nothing it started is left running.
+ */
+class LocalClusterScriptTest {
+    @TempDir
+    Path dir;
+
+    String script(Path state, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("bash", Path.of("..", "bin", "local-cluster").toString()));
+        cmd.addAll(Arrays.asList(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        Map<String, String> env = pb.environment();
+        env.put("LONGATTN_CLUSTER_DIR", state.toString());
+        env.put("LONGATTN_CLASSPATH", System.getProperty("java.class.path"));
+        env.put("JAVA_HOME", System.getProperty("java.home"));
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(2, TimeUnit.MINUTES), out);
+        assertEquals(0, p.exitValue(), out);
+        return out;
+    }
+
+    @Test
+    void startsTwoWorkersRunsAJobAndStops() throws Exception {
+        Path state = dir.resolve("cluster");
+        String[] qkv = TestData.write(dir, ".npy", 200, 200, 2, 1, 16, 16, 23);
+        try {
+            String started = script(state, "start", "2", "--memory", "768m");
+            assertTrue(started.contains("2 worker(s)"), started);
+            String url = Files.readString(state.resolve("master.url")).strip();
+            assertTrue(url.matches("spark://127\\.0\\.0\\.1:\\d+"), url);
+            List<String> pids = Files.readAllLines(state.resolve("pids"));
+            assertEquals(3, pids.size(), "master and two workers");
+
+            // the driver runs here: only the executors need the cluster's SPARK_HOME, and the workers have it
+            JobRequest request = JobRequest.builder(qkv[0], qkv[1], qkv[2], dir.resolve("o.npy").toString()).causal(true)
+                    .master(url).set(Settings.PARTITIONS, 2).set(Settings.PROGRESS_SECONDS, 0)
+                    .conf("spark.executor.memory", "512m")
+                    .conf("spark.executor.extraClassPath", System.getProperty("java.class.path")).build();
+            JobSummary summary = JobLauncher.launch(request, new PrintStream(new ByteArrayOutputStream()));
+            assertEquals(2, summary.job().partitions());
+            assertTrue(Files.size(dir.resolve("o.npy")) > 200 * 2 * 16 * 4);
+            for (int w = 1; w <= 2; w++) {
+                try (var apps = Files.list(state.resolve("worker-" + w + "/work"))) {
+                    assertTrue(apps.findAny().isPresent(), "worker " + w + " ran an executor");
+                }
+            }
+            assertTrue(script(state, "stop").contains("stopped"));
+            for (String pid : pids) {
+                assertFalse(ProcessHandle.of(Long.parseLong(pid.strip())).map(ProcessHandle::isAlive).orElse(false),
+                        "process " + pid + " still runs");
+            }
+        } finally {
+            script(state, "stop");
+        }
+    }
+}
