@@ -129,7 +129,7 @@ public final class JobLauncher {
         Map<String, String> conf = new HashMap<>(settings);
         Settings.check(conf);
         int threads = Settings.THREADS.get(conf);
-        JobPlanner.KernelPick kernel = JobPlanner.pickKernel(Settings.KERNEL.get(conf), threads);
+        JobPlanner.KernelPick kernel = JobPlanner.planKernel(Settings.KERNEL.get(conf), threads);
         long given = Settings.TASK_MEMORY.get(conf);
         long budget = given > 0 ? given : defaultTaskMemory(conf);
         int partitions = partitionsBeforeSpark(conf, null);

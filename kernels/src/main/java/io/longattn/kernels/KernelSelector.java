@@ -164,6 +164,25 @@ public final class KernelSelector {
         return new Choice(p, "requested");
     }
 
+    /**
+     * The traits of a request's provider whether or not it can run here: planning for a cluster (GPU
+     * chunk sizes, say) works on a machine that lacks the kernel. auto means the pick made here.
+     *
+     * @throws KernelSelectionException for an unknown name or a bad option
+     */
+    public KernelTraits traitsOf(String requested) {
+        String request = requested == null ? AUTO : requested;
+        int colon = request.indexOf(':');
+        String name = colon < 0 ? request : request.substring(0, colon);
+        if (name.equals(AUTO)) return select(request).traits();
+        KernelProvider p = provider(name);
+        if (p == null) {
+            throw new KernelSelectionException(KernelSelectionException.Problem.UNKNOWN, request,
+                    "unknown kernel '" + name + "'", names());
+        }
+        return (colon >= 0 ? p.withOption(request.substring(colon + 1)) : p).traits();
+    }
+
     /** {@code select(requested).create(spec, threads)}. */
     public AttentionKernel create(String requested, AttentionSpec spec, int threads) {
         return select(requested).create(spec, threads);

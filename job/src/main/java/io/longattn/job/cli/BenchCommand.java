@@ -4,7 +4,9 @@ import io.longattn.job.UserError;
 import io.longattn.job.JobRequest;
 import io.longattn.job.plan.JobPlanner;
 import io.longattn.job.settings.Settings;
+import io.longattn.kernels.AttentionSpec;
 import io.longattn.kernels.bench.KernelBench;
+import io.longattn.kernels.cuda.CudaBench;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -27,7 +29,8 @@ final class BenchCommand implements Runnable {
         @Mixin
         MaskOptions mask = new MaskOptions();
         final SettingFlags settings = new SettingFlags(List.of(Settings.THREADS));
-        @Option(names = "--kernel", paramLabel = "simd|scalar|all", description = "Kernels to time (default simd).") String kernel = "simd";
+        @Option(names = "--kernel", paramLabel = "simd|scalar|all|cuda", description = "Kernels to time (default simd);"
+                + " cuda times whole-problem GPU passes with CUDA events instead (no peak probe).") String kernel = "simd";
         @Option(names = "--reps", paramLabel = "N", description = "Timed repetitions (default 5).") int reps = 5;
         @Option(names = "--warmup", paramLabel = "N", description = "Warm-up repetitions (default 2; more until"
                 + " --min-warmup-seconds have passed and the speed has settled).") int warmup = 2;
@@ -66,6 +69,7 @@ final class BenchCommand implements Runnable {
                 throw new UserError("--min-warmup-seconds", minWarmupSeconds + " is out of range", "a number of seconds in 0..600");
             }
             o.minWarmupSeconds = minWarmupSeconds;
+            if (kernel.equals("cuda") || kernel.startsWith("cuda:")) return gpu(a, threads);
             o.kernels = List.of(kernel.split(","));
             for (String name : o.kernels) {
                 if (!name.equals("all")) JobPlanner.pickKernel(name, 1); // the name only: --parallel-units runs scalar units side by side
@@ -75,6 +79,23 @@ final class BenchCommand implements Runnable {
                 for (KernelBench.Result r : results) System.out.println(r.toJson());
             } else {
                 System.out.print(KernelBench.table(results));
+            }
+            return 0;
+        }
+
+        /** The GPU kernel: whole-problem passes timed with CUDA events, checked against float64 on sampled rows. */
+        private int gpu(JobRequest.Attention a, int threads) {
+            JobPlanner.KernelPick pick = JobPlanner.pickKernel(kernel, threads);
+            int device = kernel.contains(":") ? Integer.parseInt(kernel.substring(kernel.indexOf(':') + 1)) : 0;
+            AttentionSpec spec = new AttentionSpec(shape.seq, shape.sk(), shape.heads, shape.hkv(), shape.dim, shape.dv(),
+                    AttentionSpec.defaultScale(shape.dim), a.causal(), a.windowLeft(), a.windowRight(), 0);
+            CudaBench.Result r = CudaBench.run(spec, reps, Math.max(0, warmup), 4, device);
+            if (json) {
+                System.out.println(r.toJson());
+            } else {
+                System.out.printf(java.util.Locale.ROOT, "%s: %s | %s | median %.3f ms of %d passes, %.2f TFLOP/s"
+                                + " (unmasked pairs), max |O - float64| / max|V| on 4 rows %.1e%n", pick.request(), r.gpu(),
+                        spec.describe(), r.medianMs(), reps, r.tflops(), r.maxErr());
             }
             return 0;
         }

@@ -65,7 +65,8 @@ final class PlanCommand implements Callable<Integer>, SettingFlags.Holder {
         }
         StringBuilder sb = new StringBuilder();
         f(sb, "plan for %s", spec.describe());
-        f(sb, "  kernel %s (its traits size the query chunks and the scratch)", preview.kernel().request());
+        f(sb, "  kernel %s (its traits size the query chunks and the scratch%s)", preview.kernel().request(),
+                preview.kernel().reason().startsWith("planned") ? "; " + preview.kernel().reason().substring("planned with its traits; ".length()) : "");
         f(sb, "  chunks: q-chunk %d, kv-chunk %d -> %s x %s = %s", plan.queryChunk(), plan.kvChunk(),
                 Plural.of(plan.chunks(), "query chunk"), Plural.of(plan.groups(), "kv group"), Plural.of(units.size(), "unit"));
         f(sb, "  per-task working set (none of it depends on Sq or Sk):");

@@ -58,6 +58,26 @@ public final class JobPlanner {
         return new KernelPick(choice.name(), request, choice.reason());
     }
 
+    /**
+     * The kernel a plan is made for: as {@link #pickKernel}, except that a named kernel this machine
+     * cannot run is still planned with its traits (planning a GPU cluster's job on a laptop), and says so.
+     */
+    public static KernelPick planKernel(String requested, int threads) {
+        try {
+            return pickKernel(requested, threads);
+        } catch (UserError e) {
+            if (requested == null || requested.equals(KernelSelector.AUTO)) throw e;
+            String why = KernelSelector.standard().unavailable().get(requested.split(":", 2)[0]);
+            if (why == null) throw e;
+            try {
+                KernelSelector.standard().traitsOf(requested);
+            } catch (KernelSelectionException bad) {
+                throw new UserError("--kernel", bad.reason(), "one of " + String.join(", ", kernelNames()));
+            }
+            return new KernelPick(requested.split(":", 2)[0], requested, "planned with its traits; not usable on this machine: " + why);
+        }
+    }
+
     /** What the plan is made from. */
     public record PlanRequest(AttentionSpec spec, KernelPick kernel, int partitions, long taskMemory, int queryChunk,
                               int kvChunk, boolean splitKeys, int threads) {
@@ -66,7 +86,7 @@ public final class JobPlanner {
     /** The chunk plan; a UserError naming --q-chunk, --kv-chunk or --task-memory when it cannot be made. */
     public static ChunkPlan plan(PlanRequest r) {
         try {
-            KernelTraits traits = KernelSelector.standard().select(r.kernel().request()).traits();
+            KernelTraits traits = KernelSelector.standard().traitsOf(r.kernel().request());
             return ChunkPlan.create(new ChunkPlan.Request(r.spec(), traits, r.partitions(), r.taskMemory(),
                     r.queryChunk(), r.kvChunk(), r.splitKeys(), r.threads()));
         } catch (ChunkPlanException e) {
@@ -79,8 +99,17 @@ public final class JobPlanner {
         }
     }
 
-    /** A kernel for one task (on an executor): the pick made on the driver, with its threads. */
-    public static AttentionKernel createKernel(KernelPick kernel, AttentionSpec spec, int threads) {
-        return KernelSelector.standard().create(kernel.request(), spec, threads);
+    /**
+     * A kernel for one task (on an executor): the pick made on the driver, with its threads, on the GPU
+     * Spark assigned the task when the pick is the cuda kernel without a GPU of its own (null: none assigned).
+     */
+    public static AttentionKernel createKernel(KernelPick kernel, AttentionSpec spec, int threads, String assignedGpu) {
+        return KernelSelector.standard().create(executorRequest(kernel, assignedGpu), spec, threads);
+    }
+
+    /** cuda becomes cuda:N for a task Spark gave GPU N; any other request stays as the driver made it. */
+    static String executorRequest(KernelPick kernel, String assignedGpu) {
+        if (assignedGpu != null && kernel.name().equals("cuda") && kernel.request().equals("cuda")) return "cuda:" + assignedGpu;
+        return kernel.request();
     }
 }

@@ -66,6 +66,16 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
         return new Runner(units);
     }
 
+    /**
+     * The GPU Spark assigned this task (spark.task.resource.gpu.amount with a discovery script), or null
+     * when it has none (local mode: the kernel then uses GPU 0, the first of CUDA_VISIBLE_DEVICES).
+     */
+    static String assignedGpu(TaskContext ctx) {
+        if (ctx == null) return null;
+        org.apache.spark.resource.ResourceInformation gpu = ctx.resourcesJMap().get("gpu");
+        return gpu == null || gpu.addresses().length == 0 ? null : gpu.addresses()[0];
+    }
+
     private final class Runner implements Iterator<Tuple2<Integer, UnitResult>> {
         private final List<UnitOfWork> units;
         private final AttentionSpec spec = plan.spec();
@@ -81,12 +91,12 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
 
         Runner(List<UnitOfWork> units) {
             this.units = units;
-            AttentionKernel local = JobPlanner.createKernel(kernel, spec, plan.threads());
+            TaskContext ctx = TaskContext.get();
+            AttentionKernel local = JobPlanner.createKernel(kernel, spec, plan.threads(), assignedGpu(ctx));
             this.runner = new UnitRunner(spec, local, plan.queryChunk(), plan.kvChunk());
             this.qReader = TensorFiles.open(q);
             this.source = kv.open();
             this.qRows = new float[plan.queryChunk() * spec.hq() * spec.d()];
-            TaskContext ctx = TaskContext.get();
             this.attempt = ctx == null ? 0 : ctx.attemptNumber();
             if (ctx != null) ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> close());
             LOG.fine(() -> "task runs " + units.size() + " units with kernel " + kernel.name());

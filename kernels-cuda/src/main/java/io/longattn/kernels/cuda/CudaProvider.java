@@ -23,7 +23,7 @@ public final class CudaProvider implements KernelProvider {
     public static final int ROWS_PER_CALL = 32768;
 
     private static final KernelTraits TRAITS = new KernelTraits(ROWS_PER_CALL,
-            new KernelTraits.Scratch("none on the heap: Q, O and the summaries of a unit live on the GPU; K/V resident per executor",
+            new KernelTraits.Scratch("unit buffers and resident K/V on the GPU",
                     "0", (qc, kc, d, dv, hg, t) -> 0L),
             KernelTraits.Memory.DEVICE, false);
 
