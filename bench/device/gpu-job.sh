@@ -4,7 +4,7 @@
 # then times the bare kernel on the same shape (CudaBench, CUDA events) so the job wall can be put
 # beside it. Spark's jars travel in three parts (../shared/device/spark-parts.sh; the job jar and
 # kernels-cuda with JCuda's jars go in the last part), unpacked into CP_DIR by the calls before.
-# Usage: JAVA=... bench/device/gpu-job.sh CP_DIR JVM_FLAGS_FILE OUT_DIR [--seq N] [job flags...]
+# Usage: JAVA=... [KERNEL=cuda] bench/device/gpu-job.sh CP_DIR JVM_FLAGS_FILE OUT_DIR [--seq N] [job flags...]
 set -euo pipefail
 cpdir=$1; flags=$2; out=$3; shift 3
 seq=1048576
@@ -19,7 +19,7 @@ j() { "$JAVA" "${jvm[@]}" -Xmx48g -Dlog4j2.configurationFile=file:"$here"/conf/l
 [ -f "$work/d/q.npy" ] || j gen --seq "$seq" --heads 1 --dim 64 --out "$work/d" 2>&1 | tail -1
 t0=$(date +%s.%N)
 j run --q "$work/d/q.npy" --k "$work/d/k.npy" --v "$work/d/v.npy" --out "$work/d/o.npy" --lse "$work/d/lse.npy" \
-  --causal --kernel cuda --overwrite --report "$out/report.json" "$@" 2>&1 | tee "$out/job.log" | tail -5
+  --causal --kernel "${KERNEL:-cuda}" --overwrite --report "$out/report.json" "$@" 2>&1 | tee "$out/job.log" | tail -5
 t1=$(date +%s.%N)
 echo "command wall (JVM start to exit): $(echo "$t1 - $t0" | bc) s" | tee -a "$out/job.log"
 python3 "$here/bench/spot_check.py" "$work/d" | tee "$out/spot_check.txt"
