@@ -82,6 +82,8 @@ class KernelAccuracyTest {
         // options
         c.add(new Case("softcap", spec(37, 45, 2, 1, 64, 64).withSoftcap(5), 8, 16, 3));
         c.add(new Case("softcap causal", spec(45, 45, 2, 2, 32, 32).withCausal(true).withSoftcap(30), 8, 16, 4));
+        // scores/c of +-10 and more: tanh saturates to +-1 for many keys
+        c.add(new Case("softcap saturating", spec(33, 40, 2, 1, 32, 32).withSoftcap(1), 8, 16, 5));
         c.add(new Case("custom scale", spec(35, 35, 2, 2, 64, 64).withScale(0.3), 8, 16, 1));
         c.add(new Case("custom scale small", spec(35, 35, 1, 1, 32, 32).withScale(1e-3), 8, 16, 1));
         // sequence shapes

@@ -6,11 +6,8 @@ import io.longattn.kernels.simd.SimdTile;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -166,17 +163,8 @@ class KernelSelectorTest {
     }
 
     private static String probe(String... flags) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xshare:auto");
-        cmd.addAll(List.of(flags));
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(SelectorProbeMain.class.getName());
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "probe JVM did not finish");
-        assertEquals(0, p.exitValue(), out);
-        return out.lines().reduce((a, b) -> b).orElse("");
+        List<String> all = new ArrayList<>(List.of("-Xshare:auto"));
+        all.addAll(List.of(flags));
+        return ChildJvm.run(all, SelectorProbeMain.class).trim().lines().reduce((a, b) -> b).orElse("");
     }
 }

@@ -155,6 +155,7 @@ final class RowTiles {
         } else {
             for (int j = js; j < je; j += W) Tile4x2.scores(qpk, qo, d, kp, j * d, s, j - kb);
         }
+        if (cap) capScores(nr, js, je, kb);
         // 2. online softmax per row; the padding rows of a partial tile keep their (zero) scores as
         // p and alpha 1: they only ever touch the padding rows of the scratch accumulator
         boolean rescale = false;
@@ -209,6 +210,22 @@ final class RowTiles {
     }
 
     /**
+     * The soft cap, s = c log2(e) tanh(s), on the scores of rows [0, nr) of the tile, keys [js, je)
+     * (block-relative). A method of its own, not part of softmaxRow: C2 stops inlining once a method's
+     * graph is too large, and tanh inlined there left softmaxRow's exp2 as a call (its vectors boxed).
+     */
+    private void capScores(int nr, int js, int je, int kb) {
+        final float[] s = sc;
+        final FloatVector cf = FloatVector.broadcast(S, capF);
+        for (int i = 0; i < nr; i++) {
+            final int so = i * SUB - kb;
+            for (int j = js; j < je; j += L) {
+                Tanh.tanh(FloatVector.fromArray(S, s, so + j)).mul(cf).intoArray(s, so + j);
+            }
+        }
+    }
+
+    /**
      * Softmax bookkeeping of one row whose scores are sc[so + j] for j in [js, je) and whose allowed
      * keys are [lo, hi): turns scores into p = 2^(s - m') in place (0 outside [lo, hi)), updates the
      * row's max and sum and returns alpha = 2^(m - m') for its accumulator (1 when m did not move).
@@ -218,12 +235,6 @@ final class RowTiles {
         if (lo >= hi) {
             Arrays.fill(s, so + js, so + je, 0f);
             return 1f;
-        }
-        if (cap) {
-            final FloatVector cf = FloatVector.broadcast(S, capF);
-            for (int j = js; j < je; j += L) {
-                FloatVector.fromArray(S, s, so + j).lanewise(VectorOperators.TANH).mul(cf).intoArray(s, so + j);
-            }
         }
         if (lo > js) Arrays.fill(s, so + js, so + lo, Float.NEGATIVE_INFINITY);
         if (hi < je) Arrays.fill(s, so + hi, so + je, Float.NEGATIVE_INFINITY);
