@@ -60,6 +60,12 @@ public final class BroadcastKv implements KvStrategy {
                 dst.load(k0, length, kv.k, kv.v, 0, kv.hkv, group);
             }
 
+            /** Every task of the executor reads this one broadcast: a GPU keeps one copy for all of them. */
+            @Override
+            public Object residentKey() {
+                return "broadcast:" + payload.id();
+            }
+
             @Override
             public void close() {
             }

@@ -64,6 +64,12 @@ public final class StreamKv implements KvStrategy {
         private Future<Rows> ahead;
         private int aheadK0 = -1, aheadLength = -1;
 
+        /** Every task reads the same two files: a GPU keeps one copy of their K/V for all of them. */
+        @Override
+        public Object residentKey() {
+            return "stream:" + k.path() + "|" + v.path();
+        }
+
         @Override
         public void load(int group, int k0, int length, KvBlock dst) {
             if (!(current.k0 <= k0 && k0 + length <= current.k0 + current.length)) {
