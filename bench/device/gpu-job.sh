@@ -4,7 +4,7 @@
 # then times the bare kernel on the same shape (CudaBench, CUDA events) so the job wall can be put
 # beside it. Spark's jars travel in three parts (../shared/device/spark-parts.sh; the job jar and
 # kernels-cuda with JCuda's jars go in the last part), unpacked into CP_DIR by the calls before.
-# Usage: JAVA=... [KERNEL=cuda] bench/device/gpu-job.sh CP_DIR JVM_FLAGS_FILE OUT_DIR [--seq N] [job flags...]
+# Usage: JAVA=... [KERNEL=cuda] [BENCH=0] bench/device/gpu-job.sh CP_DIR JVM_FLAGS_FILE OUT_DIR [--seq N] [job flags...]
 set -euo pipefail
 cpdir=$1; flags=$2; out=$3; shift 3
 seq=1048576
@@ -24,5 +24,6 @@ t1=$(date +%s.%N)
 echo "command wall (JVM start to exit): $(echo "$t1 - $t0" | bc) s" | tee -a "$out/job.log"
 python3 "$here/bench/spot_check.py" "$work/d" | tee "$out/spot_check.txt"
 sha256sum "$work/d/o.npy" | tee "$out/o.sha256"
+[ "${BENCH:-1}" = 1 ] || exit 0
 "$JAVA" -Xmx24g -cp "$cp" io.longattn.kernels.cuda.CudaBench --seq "$seq" --heads 1 --dim 64 --causal --reps 3 --warmup 1 \
   --check 0 | tee "$out/kernel.json"
