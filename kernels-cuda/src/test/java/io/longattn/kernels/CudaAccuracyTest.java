@@ -65,14 +65,60 @@ class CudaAccuracyTest {
         Oracle.assertMaskedRowCount(c.spec(), rep);
     }
 
+    /** The job's path: UnitRunner hands whole units to CudaKernel.runUnit; O and LSE come off the GPU. */
+    @ParameterizedTest(name = "runUnit {0}")
+    @MethodSource("cases")
+    void kernelUnitsMatchFloat64Reference(KernelAccuracyTest.Case c) {
+        Oracle.Inputs in = Oracle.random(c.spec(), c.name().hashCode(), c.qkStd());
+        try (AttentionKernel k = new CudaKernel(c.spec(), 0)) {
+            LocalAttention.Result r = LocalAttention.compute(c.spec(), in.q(), in.k(), in.v(), k, c.qChunk(), c.kvChunk());
+            Oracle.assertMaskedRowCount(c.spec(), Oracle.check("cuda runUnit " + c, in, r));
+        }
+    }
+
+    /** The block-at-a-time path (accumulate with the summary round-tripping through the host). */
     @ParameterizedTest(name = "blocks {0}")
     @MethodSource("cases")
     void blocksMatchFloat64Reference(KernelAccuracyTest.Case c) {
         Oracle.Inputs in = Oracle.random(c.spec(), c.name().hashCode(), c.qkStd());
-        try (AttentionKernel k = new CudaKernel(c.spec(), 0)) {
-            LocalAttention.Result r = LocalAttention.compute(c.spec(), in.q(), in.k(), in.v(), k, c.qChunk(), c.kvChunk());
+        try (CudaKernel cuda = new CudaKernel(c.spec(), 0)) {
+            AttentionKernel blocksOnly = new AttentionKernel() { // the default runUnit: UnitRunner's block loop
+                @Override
+                public String name() {
+                    return "cuda-blocks";
+                }
+
+                @Override
+                public void accumulate(QueryChunk q, KvBlock kv, SoftmaxState state) {
+                    cuda.accumulate(q, kv, state);
+                }
+            };
+            LocalAttention.Result r = LocalAttention.compute(c.spec(), in.q(), in.k(), in.v(), blocksOnly, c.qChunk(), c.kvChunk());
             Oracle.assertMaskedRowCount(c.spec(), Oracle.check("cuda blocks " + c, in, r));
         }
+    }
+
+    @Test
+    void deviceSummariesOfKeyRangesMergeExactly() {
+        AttentionSpec spec = AttentionSpec.of(200, 1500, 4, 2, 64, 48).withCausal(true).withWindow(900, -1);
+        Oracle.Inputs in = Oracle.random(spec, 9, 1);
+        int hq = spec.hq(), hg = spec.groupSize(), dv = spec.dv();
+        float[] o = new float[spec.sq() * hq * dv], lse = new float[spec.sq() * hq];
+        KvSource source = LocalAttention.arrays(spec, in.k(), in.v());
+        try (CudaKernel cuda = new CudaKernel(spec, 0)) {
+            UnitRunner runner = new UnitRunner(spec, cuda, spec.sq(), 512);
+            for (int g = 0; g < spec.hkv(); g++) {
+                runner.query().load(0, spec.sq(), in.q(), 0, hq, g * hg, spec.queryFactor());
+                SoftmaxState merged = new SoftmaxState(runner.query().rows(), dv);
+                for (int from = 0; from < spec.sk(); from += 512) {
+                    merged.merge(runner.summarize(g, source, from, Math.min(spec.sk(), from + 512)));
+                }
+                float[] co = new float[runner.query().rows() * dv], cl = new float[runner.query().rows()];
+                merged.finish(runner.query().rows(), co, 0, cl, 0);
+                LocalAttention.scatter(spec, g, 0, spec.sq(), co, cl, o, lse);
+            }
+        }
+        Oracle.check("cuda device summaries", in, new LocalAttention.Result(o, lse));
     }
 
     @Test
