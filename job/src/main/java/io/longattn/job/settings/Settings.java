@@ -23,7 +23,7 @@ public final class Settings {
 
     public static final Setting<String> KERNEL = Setting.builder("spark.longattn.kernel").flag("--kernel")
             .doc("Local kernel: auto picks the best one usable here and says why; or a kernel by name, with an option"
-                    + " after a colon (simd:4x2, simd:6x4 fix the SIMD tile).")
+                    + " after a colon (simd:4x2, simd:6x4 fix the SIMD tile; cuda:N runs on GPU N).")
             .stringConf(String.join(", ", JobPlanner.kernelNames()), String.join("|", JobPlanner.kernelNames()), "auto");
     public static final Setting<Integer> Q_CHUNK = Setting.builder("spark.longattn.qChunk").flag("--q-chunk")
             .doc("Query rows per unit; 0 chooses from the shape, partitions, task memory and kernel threads.")
