@@ -135,6 +135,33 @@ class CudaAccuracyTest {
         assertArrayEquals(a.o(), units(spec, in, 1000).o());
     }
 
+    /** K/V that do not fit stream through the GPU in chunks, the summary staying there: same bits as resident. */
+    @Test
+    void streamedKeysGiveTheResidentBits() {
+        AttentionSpec spec = AttentionSpec.of(700, 3000, 4, 2, 64, 64).withCausal(true);
+        Oracle.Inputs in = Oracle.random(spec, 21, 1);
+        LocalAttention.Result resident = units(spec, in, 256);
+        int hq = spec.hq(), hg = spec.groupSize(), dv = spec.dv();
+        float[] o = new float[spec.sq() * hq * dv], lse = new float[spec.sq() * hq];
+        KvSource source = LocalAttention.arrays(spec, in.k(), in.v());
+        QueryChunk chunk = new QueryChunk(256, hg, spec.d());
+        float[] co = new float[256 * hg * dv], cl = new float[256 * hg];
+        try (CudaAttention gpu = CudaAttention.streaming(spec, 0, 640)) {
+            for (int q0 = 0; q0 < spec.sq(); q0 += 256) {
+                int tokens = Math.min(256, spec.sq() - q0);
+                for (int g = 0; g < spec.hkv(); g++) {
+                    chunk.load(q0, tokens, in.q(), q0 * hq * spec.d(), hq, g * hg, spec.queryFactor());
+                    gpu.run(chunk, g, source, 0, spec.sk(), co, 0, cl, 0);
+                    LocalAttention.scatter(spec, g, q0, tokens, co, cl, o, lse);
+                }
+            }
+        }
+        LocalAttention.Result streamed = new LocalAttention.Result(o, lse);
+        Oracle.check("cuda streamed", in, streamed);
+        assertArrayEquals(resident.o(), streamed.o());
+        assertArrayEquals(resident.lse(), streamed.lse());
+    }
+
     @Test
     void decodeShapesSplitKeysInsideTheLaunch() {
         AttentionSpec spec = AttentionSpec.of(2, 40_000, 2, 1, 64, 64);

@@ -56,8 +56,29 @@ public final class CudaAttention implements AutoCloseable {
     private final DeviceBuffer vChunk = new DeviceBuffer("V chunk");
     private KvBlock staging;
     private boolean closed;
+    /** Keys per streamed chunk; > 0 and forced: K/V always stream (tests of that path), else only when they do not fit. */
+    private final int streamKeys;
+    private final boolean alwaysStream;
 
     public CudaAttention(AttentionSpec spec, int deviceOrdinal) {
+        this(spec, deviceOrdinal, STREAM_KEYS, false);
+    }
+
+    /**
+     * An instance that always streams K/V through the GPU in chunks of {@code keysPerChunk} keys (a
+     * multiple of 64 keeps every key tile inside one chunk, so the bits equal the resident path's), as it
+     * does on its own when K/V do not fit: the path tests cannot reach otherwise.
+     */
+    public static CudaAttention streaming(AttentionSpec spec, int deviceOrdinal, int keysPerChunk) {
+        if (keysPerChunk <= 0 || keysPerChunk % TILE_KEYS != 0) {
+            throw new IllegalArgumentException("keys per chunk " + keysPerChunk + ", expected a positive multiple of " + TILE_KEYS);
+        }
+        return new CudaAttention(spec, deviceOrdinal, keysPerChunk, true);
+    }
+
+    private CudaAttention(AttentionSpec spec, int deviceOrdinal, int streamKeys, boolean alwaysStream) {
+        this.streamKeys = streamKeys;
+        this.alwaysStream = alwaysStream;
         String unsupported = unsupported(spec);
         if (unsupported != null) throw new IllegalArgumentException(unsupported);
         this.spec = spec;
@@ -248,7 +269,7 @@ public final class CudaAttention implements AutoCloseable {
             sync();
             return;
         }
-        ResidentKv kv = ResidentKv.acquire(dev, source, group, spec);
+        ResidentKv kv = alwaysStream ? null : ResidentKv.acquire(dev, source, group, spec);
         if (kv != null) {
             try {
                 launch(q.ptr(), rows, chunk.q0(), kv.k.ptr(), kv.v.ptr(), 0, kvFrom, kvTo, out, true);
@@ -259,18 +280,18 @@ public final class CudaAttention implements AutoCloseable {
             return;
         }
         // K/V of the group does not fit: stream key chunks through the GPU, the summary staying there
-        if (staging == null) staging = new KvBlock(STREAM_KEYS, spec.d(), dv);
-        kChunk.reserve((long) STREAM_KEYS * spec.d());
-        vChunk.reserve((long) STREAM_KEYS * dv);
-        int first = lo / STREAM_KEYS * STREAM_KEYS;
-        for (int k0 = first; k0 < hi; k0 += STREAM_KEYS) {
-            int n = Math.min(STREAM_KEYS, spec.sk() - k0);
+        if (staging == null) staging = new KvBlock(streamKeys, spec.d(), dv);
+        kChunk.reserve((long) streamKeys * spec.d());
+        vChunk.reserve((long) streamKeys * dv);
+        int first = lo / streamKeys * streamKeys;
+        for (int k0 = first; k0 < hi; k0 += streamKeys) {
+            int n = Math.min(streamKeys, spec.sk() - k0);
             source.load(group, k0, n, staging);
             sync(); // the previous chunk's launch has read kChunk
             kChunk.upload(staging.k, 0, 0, n * spec.d());
             vChunk.upload(staging.v, 0, 0, n * dv);
             int from = Math.max(k0, kvFrom), to = Math.min(k0 + n, kvTo);
-            boolean lastChunk = k0 + STREAM_KEYS >= hi;
+            boolean lastChunk = k0 + streamKeys >= hi;
             int flags = (k0 == first ? 0 : IN_STATE) | (lastChunk ? out : OUT_STATE);
             launch(q.ptr(), rows, chunk.q0(), kChunk.ptr(), vChunk.ptr(), k0, from, to, flags, false);
         }
