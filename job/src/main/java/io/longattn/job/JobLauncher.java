@@ -5,6 +5,7 @@ import io.longattn.job.io.TensorFiles;
 import io.longattn.job.io.TensorFormat;
 import io.longattn.job.io.TensorHeader;
 import io.longattn.job.plan.JobPlanner;
+import io.longattn.job.plan.PartitionCount;
 import io.longattn.job.report.JobSummary;
 import io.longattn.job.report.Report;
 import io.longattn.job.settings.ByteSize;
@@ -12,6 +13,7 @@ import io.longattn.job.settings.Settings;
 import io.longattn.job.spark.AttentionJob;
 import io.longattn.job.spark.LongAttnKryoRegistrator;
 import io.longattn.job.spark.PlannedJob;
+import io.longattn.job.spark.RegisteredExecutors;
 import io.longattn.job.strategy.Strategy;
 import io.longattn.kernels.AttentionSpec;
 import io.longattn.partitioner.Assignment;
@@ -28,14 +30,12 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Runs a {@link JobRequest}. Every check that needs no cluster (files, shapes, dtypes, settings, output
  * path, non-finite values, the memory budget) happens in {@link #prepare}, before a SparkContext exists;
  * the strategy is decided and the job planned once, as soon as the partition count is known (before
- * Spark too, unless only a running cluster knows its default parallelism).
+ * Spark too, unless only the executors that register on a cluster can tell it).
  */
 public final class JobLauncher {
     private JobLauncher() {
@@ -50,10 +50,14 @@ public final class JobLauncher {
         }
     }
 
-    /** Everything checked before Spark starts; planned is null only when Spark must say the partition count. */
+    /**
+     * Everything checked before Spark starts; planned (and its partition count) is null only when the
+     * cluster's registered executors must say the partition count.
+     */
     public record Prepared(JobRequest request, Map<String, String> conf, TensorHeader q, TensorHeader k, TensorHeader v,
                            AttentionSpec spec, JobPlanner.KernelPick kernel, int threads, int qChunk, int kvChunk,
-                           Assignment.Policy balance, Strategy strategy, long budget, PlannedJob planned) {
+                           Assignment.Policy balance, Strategy strategy, long budget, PartitionCount partitions,
+                           PlannedJob planned) {
     }
 
     public static Prepared prepare(JobRequest request, PrintStream log) {
@@ -93,25 +97,21 @@ public final class JobLauncher {
                     + " their output is 0 and their LSE -inf");
         }
         Prepared p = new Prepared(request, conf, q, k, v, spec, kernel, threads, Settings.Q_CHUNK.get(conf),
-                Settings.KV_CHUNK.get(conf), Settings.BALANCE.get(conf), Settings.STRATEGY.get(conf), budget, null);
-        Integer partitions = partitionsBeforeSpark(conf, request.master());
+                Settings.KV_CHUNK.get(conf), Settings.BALANCE.get(conf), Settings.STRATEGY.get(conf), budget, null, null);
+        PartitionCount partitions = PartitionCount.beforeSpark(conf, request.master());
         return partitions == null ? p : withPlan(p, partitions);
     }
 
     /** Runs a prepared job on a live Spark context (shared by tests; {@link #launch} makes its own). */
     public static JobSummary execute(Prepared prepared, JavaSparkContext jsc, PrintStream log) {
         TensorFiles.useHadoopConfiguration(jsc.hadoopConfiguration());
-        PlannedJob job = prepared.planned();
-        // planned before Spark for the master the request named; a context made otherwise (a test's, a
-        // cluster's) decides the default parallelism, and the plan is made now, still once
-        if (job == null || Settings.PARTITIONS.get(prepared.conf()) == 0 && job.partitions() != jsc.defaultParallelism()) {
-            job = withPlan(prepared, jsc.defaultParallelism()).planned();
-        }
+        PartitionCount count = partitionsOn(prepared, jsc);
+        PlannedJob job = count.equals(prepared.partitions()) ? prepared.planned() : withPlan(prepared, count).planned();
         ChunkPlan plan = job.plan();
         log.println("longattn: " + job.spec().describe() + " | kernel " + job.kernel().request() + " (" + job.kernel().reason()
                 + ") | strategy " + job.strategy().strategy().label() + " (" + job.strategy().reason() + ") | q-chunk "
-                + plan.queryChunk() + ", kv-chunk " + plan.kvChunk() + ", " + Plural.of(plan.unitCount(), "unit") + " on "
-                + Plural.of(job.partitions(), "partition") + " (" + job.balance().name().toLowerCase(Locale.ROOT) + ")");
+                + plan.queryChunk() + ", kv-chunk " + plan.kvChunk() + ", " + Plural.of(plan.unitCount(), "unit") + " | "
+                + Plural.of(job.partitions(), "partition") + ": " + count.reason() + " (" + job.balance().name().toLowerCase(Locale.ROOT) + ")");
         JobSummary summary = AttentionJob.run(jsc, job, log);
         if (prepared.request().report() != null) Report.write(prepared.request().report(), summary);
         return summary;
@@ -132,14 +132,35 @@ public final class JobLauncher {
         JobPlanner.KernelPick kernel = JobPlanner.planKernel(Settings.KERNEL.get(conf), threads);
         long given = Settings.TASK_MEMORY.get(conf);
         long budget = given > 0 ? given : defaultTaskMemory(conf);
-        int partitions = partitionsBeforeSpark(conf, null);
+        PartitionCount count = PartitionCount.beforeSpark(conf, null);
+        if (count == null) {
+            throw new UserError("--partitions", "the master " + conf.get("spark.master") + " does not say how many executors it has",
+                    "--partitions N, or spark.executor.instances and spark.executor.cores");
+        }
+        int partitions = count.partitions();
         ChunkPlan plan = JobPlanner.plan(new JobPlanner.PlanRequest(spec, kernel, partitions, budget, Settings.Q_CHUNK.get(conf),
                 Settings.KV_CHUNK.get(conf), false, threads));
         return new Preview(plan, partitions, budget, kernel);
     }
 
+    /**
+     * The partition count on the context the job runs on: as prepared when the request named its master;
+     * a context made otherwise (a test's) decides; on a cluster with no configured total, the executors
+     * that registered.
+     */
+    private static PartitionCount partitionsOn(Prepared p, JavaSparkContext jsc) {
+        if (Settings.PARTITIONS.get(p.conf()) > 0) return p.partitions();
+        if (jsc.isLocal()) {
+            return new PartitionCount(jsc.defaultParallelism(), p.conf().containsKey("spark.default.parallelism")
+                    ? "spark.default.parallelism" : jsc.master() + " threads");
+        }
+        PartitionCount configured = PartitionCount.beforeSpark(RegisteredExecutors.conf(jsc), jsc.master());
+        return configured != null ? configured : RegisteredExecutors.await(jsc);
+    }
+
     /** Decides the strategy and makes the plan: once per job. */
-    private static Prepared withPlan(Prepared p, int partitions) {
+    private static Prepared withPlan(Prepared p, PartitionCount count) {
+        int partitions = count.partitions();
         Map<String, String> conf = p.conf();
         // broadcast keeps all of K/V on every executor: only when it is small next to executor memory
         long limit = Math.min(Settings.BROADCAST_LIMIT.get(conf), executorMemory(conf) / 4);
@@ -151,30 +172,8 @@ public final class JobLauncher {
                 p.balance(), p.kernel(), strategy, Settings.OUTPUT_PARTITION_BYTES.get(conf),
                 Settings.PROGRESS_SECONDS.get(conf), Settings.FAIL_FIRST_ATTEMPT.get(conf), Settings.FAIL_AT_UNIT.get(conf));
         return new Prepared(p.request(), conf, p.q(), p.k(), p.v(), p.spec(), p.kernel(), p.threads(), p.qChunk(), p.kvChunk(),
-                p.balance(), p.strategy(), p.budget(), job);
+                p.balance(), p.strategy(), p.budget(), count, job);
     }
-
-    /**
-     * The partition count when it is known without a SparkContext: the setting, spark.default.parallelism,
-     * or a local master's threads (what Spark's default parallelism is there); null for a cluster master.
-     */
-    static Integer partitionsBeforeSpark(Map<String, String> conf, String master) {
-        int given = Settings.PARTITIONS.get(conf);
-        if (given > 0) return given;
-        String dp = conf.get("spark.default.parallelism");
-        if (dp != null) {
-            try {
-                return Math.max(1, Integer.parseInt(dp.trim()));
-            } catch (NumberFormatException e) {
-                throw new UserError("spark.default.parallelism", "'" + dp + "' is not an integer", "a positive integer");
-            }
-        }
-        String m = master != null ? master : conf.getOrDefault("spark.master", "local[*]");
-        if (m.equals("local") || LOCAL.matcher(m).matches()) return localThreads(m);
-        return null;
-    }
-
-    private static final Pattern LOCAL = Pattern.compile("local\\[(\\*|\\d+)(,\\d+)?]");
 
     static AttentionSpec spec(JobRequest.Attention a, TensorHeader q, TensorHeader k, TensorHeader v) {
         if (k.dim() != q.dim()) {
@@ -271,18 +270,11 @@ public final class JobLauncher {
     static long defaultTaskMemory(Map<String, String> conf) {
         String master = conf.getOrDefault("spark.master", "local[*]");
         if (master.startsWith("local")) {
-            return Runtime.getRuntime().maxMemory() / Math.max(1, localThreads(master));
+            return Runtime.getRuntime().maxMemory() / Math.max(1, PartitionCount.localThreads(master));
         }
         long mem = ByteSize.parse(conf.getOrDefault("spark.executor.memory", "1g"));
         int cores = Integer.parseInt(conf.getOrDefault("spark.executor.cores", "1"));
         return mem / Math.max(1, cores);
-    }
-
-    static int localThreads(String master) {
-        Matcher m = LOCAL.matcher(master);
-        if (m.matches()) return m.group(1).equals("*") ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(m.group(1));
-        if (master.startsWith("local-cluster")) return 1;
-        return 1;
     }
 
     /** Spark configuration: Kryo with our registrator (registration required), our JVM flags on executors. */

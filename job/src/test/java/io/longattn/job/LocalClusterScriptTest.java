@@ -1,7 +1,6 @@
 package io.longattn.job;
 
-import io.longattn.job.report.JobSummary;
-import io.longattn.job.settings.Settings;
+import io.longattn.job.cli.Cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,6 +14,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -22,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * bin/local-cluster as the README uses it: start a standalone Master and two Workers, run a job on
- * them (executors on both workers), stop the cluster, and nothing it started is left running.
+ * them without --partitions (it plans for both executors and says so), stop the cluster, and nothing it
+ * started is left running.
  */
 class LocalClusterScriptTest {
     @TempDir
@@ -55,13 +57,26 @@ class LocalClusterScriptTest {
             List<String> pids = Files.readAllLines(state.resolve("pids"));
             assertEquals(3, pids.size(), "master and two workers");
 
-            // the driver runs here: only the executors need the cluster's SPARK_HOME, and the workers have it
-            JobRequest request = JobRequest.builder(qkv[0], qkv[1], qkv[2], dir.resolve("o.npy").toString()).causal(true)
-                    .master(url).set(Settings.PARTITIONS, 2).set(Settings.PROGRESS_SECONDS, 0)
-                    .conf("spark.executor.memory", "512m")
-                    .conf("spark.executor.extraClassPath", System.getProperty("java.class.path")).build();
-            JobSummary summary = JobLauncher.launch(request, new PrintStream(new ByteArrayOutputStream()));
-            assertEquals(2, summary.job().partitions());
+            // the driver runs here: only the executors need the cluster's SPARK_HOME, and the workers have it;
+            // no --partitions: the job waits for the two executors and plans for both
+            String cp = System.getProperty("java.class.path");
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            PrintStream oldErr = System.err;
+            int rc;
+            try {
+                System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+                rc = Cli.execute("run", "--q", qkv[0], "--k", qkv[1], "--v", qkv[2], "--out", dir.resolve("o.npy").toString(),
+                        "--causal", "--master", url, "--conf", "spark.longattn.progressSeconds=0",
+                        "--conf", "spark.executor.memory=512m", "--conf", "spark.executor.extraClassPath=" + cp);
+            } finally {
+                System.setErr(oldErr);
+            }
+            String log = err.toString(StandardCharsets.UTF_8);
+            assertEquals(0, rc, log);
+            Matcher start = Pattern.compile("\\| (\\d+) partitions?: (.*) \\((balanced|contiguous|lpt)\\)").matcher(log);
+            assertTrue(start.find(), log);
+            assertEquals("2", start.group(1), log);
+            assertTrue(start.group(2).matches("2 executors x 1 core registered after \\d+\\.\\d s"), start.group(2));
             assertTrue(Files.size(dir.resolve("o.npy")) > 200 * 2 * 16 * 4);
             for (int w = 1; w <= 2; w++) {
                 try (var apps = Files.list(state.resolve("worker-" + w + "/work"))) {

@@ -32,7 +32,9 @@ public final class Settings {
             .doc("Keys per kv block; 0 chooses. Output bits depend on it (block order is fixed).")
             .intConf(0, ChunkPlan.MAX_CHUNK, 0);
     public static final Setting<Integer> PARTITIONS = Setting.builder("spark.longattn.partitions").flag("--partitions")
-            .doc("Spark partitions for the units; 0 = Spark's default parallelism.")
+            .doc("Spark partitions for the units; 0 = the job's task slots: local threads, the configured executors x cores,"
+                    + " or the executors that registered (waited for as Spark's minRegisteredResourcesRatio /"
+                    + " maxRegisteredResourcesWaitingTime).")
             .intConf(0, 1_000_000, 0);
     public static final Setting<Assignment.Policy> BALANCE = Setting.builder("spark.longattn.balance").flag("--balance")
             .doc("Assignment of units to partitions: lpt (balanced, longest first) or none (contiguous).")
