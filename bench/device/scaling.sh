@@ -4,7 +4,8 @@
 # given, default settings (no --partitions), then a table of job wall, GFLOP/s, strong efficiency
 # T1/(N*TN), task max/mean and the output's sha256 (identical at every point, or the script fails).
 # Spark's jars travel as in gpu-job.sh (../shared/device/spark-parts.sh), unpacked into CP_DIR.
-# Usage: JAVA=... bench/device/scaling.sh CP_DIR JVM_FLAGS_FILE OUT_DIR [N...]   (default 1 4 16)
+# The kernel is simd unless KERNEL names another (auto would take a GPU where there is one).
+# Usage: JAVA=... [KERNEL=simd] bench/device/scaling.sh CP_DIR JVM_FLAGS_FILE OUT_DIR [N...]   (default 1 4 16)
 set -euo pipefail
 cpdir=$1; flags=$2; out=$3; shift 3
 [ $# -gt 0 ] && points=("$@") || points=(1 4 16)
@@ -21,7 +22,7 @@ j() { "$JAVA" "${jvm[@]}" -Xmx16g -Dlog4j2.configurationFile=file:"$here"/conf/l
 for n in "${points[@]}"; do
   j run --q "$work/d/q.npy" --k "$work/d/k.npy" --v "$work/d/v.npy" --out "$work/o$n.npy" --causal --overwrite \
     --master "local-cluster[$n,1,3072]" --conf spark.executor.extraClassPath="$cp" --conf spark.jars="$jobjar" \
-    --report "$out/report$n.json" 2>&1 | tee "$out/run$n.log" | grep -E '^longattn: (Sq|done)' || true
+    --kernel "${KERNEL:-simd}" --report "$out/report$n.json" 2>&1 | tee "$out/run$n.log" | grep -E '^longattn: (Sq|done)' || true
   sha256sum "$work/o$n.npy" | cut -c1-64 > "$out/sha$n.txt"
 done
 python3 - "$out" "${points[@]}" <<'PY' | tee "$out/summary.txt"
