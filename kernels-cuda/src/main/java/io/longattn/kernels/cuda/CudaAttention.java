@@ -157,10 +157,7 @@ public final class CudaAttention implements AutoCloseable {
      */
     public void run(QueryChunk chunk, int group, KvSource source, int kvFrom, int kvTo,
                     float[] out, int outOffset, float[] lseOut, int lseOffset) {
-        unit(chunk, group, source, kvFrom, kvTo, OUT_FINAL);
-        int rows = chunk.rows();
-        o.download(0, out, outOffset, rows * spec.dv());
-        if (lseOut != null) lse.download(0, lseOut, lseOffset, rows);
+        runUnit(chunk, group, source, kvFrom, kvTo).finish(chunk.rows(), out, outOffset, lseOut, lseOffset);
     }
 
     /**
