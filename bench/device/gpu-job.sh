@@ -9,13 +9,10 @@ set -euo pipefail
 cpdir=$1; flags=$2; out=$3; shift 3
 seq=1048576
 if [ "${1:-}" = "--seq" ]; then seq=$2; shift 2; fi
-cp=$(ls "$cpdir"/*.jar | tr '\n' ':')
 work=${WORK:-/tmp/longattn-gpu-job}
-mkdir -p "$work/spark-home/jars" "$work/local" "$out"
-export SPARK_HOME=$work/spark-home SPARK_SCALA_VERSION=2.13 SPARK_LOCAL_IP=127.0.0.1 SPARK_LOCAL_DIRS=$work/local
-here=$(cd "$(dirname "$0")/../.." && pwd)
-read -r -a jvm < "$flags"
-j() { "$JAVA" "${jvm[@]}" -Xmx48g -Dlog4j2.configurationFile=file:"$here"/conf/log4j2.properties -cp "$cp" io.longattn.job.Main "$@"; }
+heap=48g
+# shellcheck source=spark-env.sh
+source "$(dirname "$0")/spark-env.sh"
 [ -f "$work/d/q.npy" ] || j gen --seq "$seq" --heads 1 --dim 64 --out "$work/d" 2>&1 | tail -1
 t0=$(date +%s%N)
 j run --q "$work/d/q.npy" --k "$work/d/k.npy" --v "$work/d/v.npy" --out "$work/d/o.npy" --lse "$work/d/lse.npy" \

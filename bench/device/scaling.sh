@@ -10,14 +10,11 @@ set -euo pipefail
 cpdir=$1; flags=$2; out=$3; shift 3
 [ $# -gt 0 ] && points=("$@") || points=(1 4 16)
 seq=${SEQ:-262144}
-cp=$(ls "$cpdir"/*.jar | tr '\n' ':')
-jobjar=$(ls "$cpdir"/longattn-job-*.jar | grep -v -- -all | sed -n 1p)
 work=${WORK:-/tmp/longattn-scaling}
-mkdir -p "$work/spark-home/jars" "$work/local" "$out"
-export SPARK_HOME=$work/spark-home SPARK_SCALA_VERSION=2.13 SPARK_LOCAL_IP=127.0.0.1 SPARK_LOCAL_DIRS=$work/local
-here=$(cd "$(dirname "$0")/../.." && pwd)
-read -r -a jvm < "$flags"
-j() { "$JAVA" "${jvm[@]}" -Xmx16g -Dlog4j2.configurationFile=file:"$here"/conf/log4j2.properties -cp "$cp" io.longattn.job.Main "$@"; }
+heap=16g
+jobjar=$(ls "$cpdir"/longattn-job-*.jar | grep -v -- -all | sed -n 1p)
+# shellcheck source=spark-env.sh
+source "$(dirname "$0")/spark-env.sh"
 [ -f "$work/d/q.npy" ] || j gen --seq "$seq" --heads 2 --dim 64 --out "$work/d" 2>&1 | tail -1
 for n in "${points[@]}"; do
   j run --q "$work/d/q.npy" --k "$work/d/k.npy" --v "$work/d/v.npy" --out "$work/o$n.npy" --causal --overwrite \
