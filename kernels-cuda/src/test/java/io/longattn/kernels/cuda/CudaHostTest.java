@@ -28,7 +28,7 @@ class CudaHostTest {
         int open = source.indexOf('(', at), close = source.indexOf(')', open);
         String params = source.substring(open + 1, close).replace("\\", " ").replace("__restrict__", "").replace("const ", "");
         List<String> out = new ArrayList<>();
-        for (String p : params.split(",")) out.add(p.trim().replaceAll("\\s+", " ").replace("float *", "float* ").replace("* ", "* "));
+        for (String p : params.split(",")) out.add(p.trim().replaceAll("\\s+", " ").replace("float *", "float* "));
         return out;
     }
 
