@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * numpy's .npy format: the header (magic, version, a Python dict literal) as numpy reads and writes it.
@@ -259,8 +260,12 @@ final class NpyFormat {
      * True/False/None. Tuples and lists become List, integers Long (BigInteger when too large).
      */
     static final class LiteralParser {
+        /** numpy's own headers nest three deep (dict, shape tuple); a bound keeps hostile ones off the stack. */
+        static final int MAX_NESTING = 32;
+
         private final String s;
         private int i;
+        private int depth;
 
         LiteralParser(String s) {
             this.s = s;
@@ -286,15 +291,22 @@ final class NpyFormat {
             if (i >= s.length()) throw error("unexpected end");
             char c = s.charAt(i);
             switch (c) {
-                case '{': return dict();
-                case '(': return sequence('(', ')');
-                case '[': return sequence('[', ']');
+                case '{': return nested(this::dict);
+                case '(': return nested(() -> sequence('(', ')'));
+                case '[': return nested(() -> sequence('[', ']'));
                 case '\'': case '"': return string();
                 default:
                     if (c == '-' || c == '+' || Character.isDigit(c)) return number();
                     if (Character.isLetter(c)) return word();
                     throw error("unexpected '" + c + "'");
             }
+        }
+
+        private Object nested(Supplier<Object> container) {
+            if (++depth > MAX_NESTING) throw error("nested deeper than " + MAX_NESTING + " levels");
+            Object v = container.get();
+            depth--;
+            return v;
         }
 
         private Map<Object, Object> dict() {

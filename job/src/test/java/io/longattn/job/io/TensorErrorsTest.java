@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,6 +92,18 @@ class TensorErrorsTest {
         byte[] trunc = java.util.Arrays.copyOf(java.util.Base64.getDecoder().decode(NpyFormatTest.F32_2x3x4), 40);
         Files.write(dir.resolve("t.npy"), trunc);
         assertUserError(p("t.npy"), "q", "has a truncated .npy header", "expected a complete file");
+    }
+
+    @Test
+    void npyDeeplyNestedHeader() throws Exception {
+        // 100,000 parentheses need a version 2.0 header (a 4-byte length); the parser used to recurse once per level
+        byte[] text = ("{'descr': '<f4', 'fortran_order': False, 'shape': " + "(".repeat(100_000) + "\n")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        ByteBuffer b = ByteBuffer.allocate(12 + text.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(NpyFormat.MAGIC).put((byte) 2).put((byte) 0).putInt(text.length).put(text);
+        Files.write(dir.resolve("q.npy"), b.array());
+        assertUserError(p("q.npy"), "q", "has an unparsable .npy header (nested deeper than 32 levels",
+                "expected a dict like {'descr'");
     }
 
     @Test
