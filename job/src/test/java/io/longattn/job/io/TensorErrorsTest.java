@@ -107,6 +107,14 @@ class TensorErrorsTest {
     }
 
     @Test
+    void npyHeaderBytesAreEscapedInTheMessage() throws Exception {
+        npy(dir.resolve("q.npy"), dict("\r\u001b[2K\u001b[31m", "False", "(2, 3, 4)"), new byte[96]);
+        UserError e = assertUserError(p("q.npy"), "q", "dtype \\x0d\\x1b[2K\\x1b[31m");
+        assertEquals(-1, e.getMessage().indexOf('\u001b'), e.getMessage());
+        assertEquals(-1, e.getMessage().indexOf('\r'), e.getMessage());
+    }
+
+    @Test
     void npyUnsupportedDtypes() throws Exception {
         npy(dir.resolve("i.npy"), dict("<i4", "False", "(2, 3, 4)"), new byte[96]);
         UserError e = assertUserError(p("i.npy"), "q");
