@@ -32,6 +32,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
@@ -419,6 +420,7 @@ final class Storage {
                     throw new UserError(path, "already exists (it appeared while the output was being written)",
                             "a new path or --overwrite");
                 }
+                if (overwrite) keepPermissions(target, tmp);
                 try {
                     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
                 } catch (AtomicMoveNotSupportedException e) {
@@ -431,6 +433,20 @@ final class Storage {
             } finally {
                 if (!done) abort();
             }
+        }
+
+        /**
+         * The replacement must not be readable by more people than the file it replaces (a 0600 output stays
+         * 0600 under --overwrite). Links are followed: their target's mode is the one the user chose.
+         */
+        private static void keepPermissions(Path replaced, Path replacement) throws IOException {
+            PosixFileAttributes old;
+            try {
+                old = Files.readAttributes(replaced, PosixFileAttributes.class);
+            } catch (NoSuchFileException | UnsupportedOperationException e) {
+                return;
+            }
+            if (old.isRegularFile()) Files.setPosixFilePermissions(replacement, old.permissions());
         }
 
         @Override
@@ -517,6 +533,8 @@ final class Storage {
                         throw new UserError(path, "already exists (it appeared while the output was being written)",
                                 "a new path or --overwrite");
                     }
+                    // the replacement must not be readable by more people than the file it replaces
+                    fs.setPermission(tmp, fs.getFileStatus(target).getPermission());
                     fs.delete(target, false);
                 }
                 if (!fs.rename(tmp, target)) throw new IOException(path + ": rename of " + tmp + " failed");

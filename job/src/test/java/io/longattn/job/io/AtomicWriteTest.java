@@ -120,6 +120,21 @@ class AtomicWriteTest {
         assertEquals(List.of(name), names());
     }
 
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void overwriteKeepsTheReplacedFilesMode(boolean hadoop) throws Exception {
+        assumeFalse(System.getProperty("os.name").startsWith("Windows"));
+        Path out = Files.write(dir.resolve("o.npy"), new byte[]{1, 2, 3});
+        Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rw-------"));
+        String path = hadoop ? out.toUri().toString() : out.toString();
+        try (TensorWriter w = TensorFiles.create(path, "o", 1, 1, 2, DType.FLOAT32, true, false, hadoop)) {
+            w.append(new float[]{1, 2}, 0, 1);
+            w.commit();
+        }
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(out)));
+        assertArrayEquals(new float[]{1, 2}, TensorFiles.readWhole(TensorFiles.inspect(out.toString(), "o")));
+    }
+
     @Test
     void outputOnlyCommitsWhenStillNew() throws Exception {
         Path out = dir.resolve("o.npy");
