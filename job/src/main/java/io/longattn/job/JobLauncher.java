@@ -175,7 +175,20 @@ public final class JobLauncher {
                 p.balance(), p.strategy(), p.budget(), count, job);
     }
 
+    /**
+     * The longest Sq or Sk a job plans. Rows are int indices throughout the plan and the kernels, and a chunk's
+     * end (first row + chunk, a chunk being at most 2^20 rows) must not wrap past 2^31; 2^30 leaves that margin.
+     */
+    static final int MAX_SEQUENCE = 1 << 30;
+
     static AttentionSpec spec(JobRequest.Attention a, TensorHeader q, TensorHeader k, TensorHeader v) {
+        // before the non-finite scan: a file too long to plan should not cost a scan of its gigabytes first
+        for (TensorHeader h : new TensorHeader[]{q, k}) {
+            if (h.seq() > MAX_SEQUENCE) {
+                throw new UserError(h.path(), "has " + h.seq() + " tokens, more than a job can plan",
+                        "at most " + MAX_SEQUENCE + " tokens (2^30)");
+            }
+        }
         if (k.dim() != q.dim()) {
             throw new UserError(k.path(), "head_dim " + k.dim() + " does not match " + q.path() + " head_dim " + q.dim(), String.valueOf(q.dim()));
         }
