@@ -8,11 +8,12 @@ import java.io.Serializable;
  * <p>Q is [sq, hq, d], K is [sk, hkv, d], V is [sk, hkv, dv]. Query head h reads kv head
  * h / groupSize() (MHA when hq == hkv, GQA when 1 < hkv < hq, MQA when hkv == 1).
  * A window bound of -1 means unbounded; causal is the window (windowLeft, 0), bottom-right aligned.
- * softcap 0 means no soft-capping.
+ * softcap 0 means no soft-capping. precision is the arithmetic of the two products (FP32, exact, unless
+ * asked otherwise).
  */
 public record AttentionSpec(int sq, int sk, int hq, int hkv, int d, int dv,
                             double scale, boolean causal, int windowLeft, int windowRight,
-                            double softcap) implements Serializable {
+                            double softcap, Precision precision) implements Serializable {
 
     public static final double LOG2_E = 1.4426950408889634;
     public static final double LN_2 = 0.6931471805599453;
@@ -38,6 +39,13 @@ public record AttentionSpec(int sq, int sk, int hq, int hkv, int d, int dv,
         if (softcap < 0 || Double.isNaN(softcap) || Double.isInfinite(softcap)) {
             throw new IllegalArgumentException("softcap " + softcap + " is invalid, expected a finite number > 0 (or 0 for none)");
         }
+        if (precision == null) throw new IllegalArgumentException("precision is required, expected one of fp32, tf32, fp16, bf16");
+    }
+
+    /** The exact (FP32) spec. */
+    public AttentionSpec(int sq, int sk, int hq, int hkv, int d, int dv, double scale, boolean causal, int windowLeft,
+                         int windowRight, double softcap) {
+        this(sq, sk, hq, hkv, d, dv, scale, causal, windowLeft, windowRight, softcap, Precision.FP32);
     }
 
     private static void positive(String what, int v) {
@@ -57,19 +65,23 @@ public record AttentionSpec(int sq, int sk, int hq, int hkv, int d, int dv,
     }
 
     public AttentionSpec withCausal(boolean c) {
-        return new AttentionSpec(sq, sk, hq, hkv, d, dv, scale, c, windowLeft, windowRight, softcap);
+        return new AttentionSpec(sq, sk, hq, hkv, d, dv, scale, c, windowLeft, windowRight, softcap, precision);
     }
 
     public AttentionSpec withWindow(int left, int right) {
-        return new AttentionSpec(sq, sk, hq, hkv, d, dv, scale, causal, left, right, softcap);
+        return new AttentionSpec(sq, sk, hq, hkv, d, dv, scale, causal, left, right, softcap, precision);
     }
 
     public AttentionSpec withScale(double s) {
-        return new AttentionSpec(sq, sk, hq, hkv, d, dv, s, causal, windowLeft, windowRight, softcap);
+        return new AttentionSpec(sq, sk, hq, hkv, d, dv, s, causal, windowLeft, windowRight, softcap, precision);
     }
 
     public AttentionSpec withSoftcap(double c) {
-        return new AttentionSpec(sq, sk, hq, hkv, d, dv, scale, causal, windowLeft, windowRight, c);
+        return new AttentionSpec(sq, sk, hq, hkv, d, dv, scale, causal, windowLeft, windowRight, c, precision);
+    }
+
+    public AttentionSpec withPrecision(Precision p) {
+        return new AttentionSpec(sq, sk, hq, hkv, d, dv, scale, causal, windowLeft, windowRight, softcap, p);
     }
 
     /** Query heads served by one kv head. */
@@ -113,6 +125,7 @@ public record AttentionSpec(int sq, int sk, int hq, int hkv, int d, int dv,
             sb.append(" window=(").append(windowLeft).append(',').append(causal ? 0 : windowRight).append(')');
         }
         if (hasSoftcap()) sb.append(" softcap=").append(softcap);
+        if (precision != Precision.FP32) sb.append(' ').append(precision.id());
         if (Math.abs(scale - defaultScale(d)) > 1e-12 * scale) sb.append(" scale=").append(scale);
         return sb.toString();
     }

@@ -1,5 +1,9 @@
 package io.longattn.kernels;
 
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
 /**
  * What a kernel tells the chunk planner, so the planner never reads a kernel's constants.
  *
@@ -9,8 +13,10 @@ package io.longattn.kernels;
  * @param scratch            the kernel's own buffers, as a function of the chunk sizes and head shape
  * @param memory             where the kernel's working buffers live
  * @param ownThreads         whether the kernel splits a call between threads it owns
+ * @param precisions         the {@link Precision}s the kernel computes (FP32 always)
  */
-public record KernelTraits(int queryRowsPerThread, Scratch scratch, Memory memory, boolean ownThreads) {
+public record KernelTraits(int queryRowsPerThread, Scratch scratch, Memory memory, boolean ownThreads,
+                           Set<Precision> precisions) {
 
     public enum Memory {
         /** Java heap of the task. */
@@ -37,6 +43,36 @@ public record KernelTraits(int queryRowsPerThread, Scratch scratch, Memory memor
             throw new IllegalArgumentException("queryRowsPerThread " + queryRowsPerThread + " is negative, expected >= 0");
         }
         if (scratch == null || memory == null) throw new IllegalArgumentException("scratch and memory are required");
+        if (precisions == null || !precisions.contains(Precision.FP32)) {
+            throw new IllegalArgumentException("precisions " + precisions + ", expected a set holding FP32");
+        }
+        precisions = Set.copyOf(precisions);
+    }
+
+    /** A kernel that computes FP32 only (the CPU kernels). */
+    public KernelTraits(int queryRowsPerThread, Scratch scratch, Memory memory, boolean ownThreads) {
+        this(queryRowsPerThread, scratch, memory, ownThreads, EnumSet.of(Precision.FP32));
+    }
+
+    /**
+     * Refuses a spec whose precision kernel {@code kernel} does not compute, in one line naming
+     * --precision and the kernel that computes every precision.
+     */
+    public void requirePrecision(String kernel, AttentionSpec spec) {
+        if (precisions.contains(spec.precision())) return;
+        throw new KernelSelectionException(KernelSelectionException.Problem.UNAVAILABLE, kernel,
+                "--precision " + spec.precision().id() + " is not computed by kernel " + kernel + " (it computes "
+                        + ids(precisions) + "); tf32, fp16 and bf16 run on kernel cuda", List.of("cuda", "--precision fp32"));
+    }
+
+    private static String ids(Set<Precision> ps) {
+        StringBuilder sb = new StringBuilder();
+        for (Precision p : Precision.values()) {
+            if (!ps.contains(p)) continue;
+            if (sb.length() > 0) sb.append(", ");
+            sb.append(p.id());
+        }
+        return sb.toString();
     }
 
     /** Scratch bytes of this kernel for a plan's chunk sizes and the spec's head shape. */

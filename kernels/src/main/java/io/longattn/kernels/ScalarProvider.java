@@ -23,6 +23,7 @@ public final class ScalarProvider implements KernelProvider {
 
     @Override
     public AttentionKernel create(AttentionSpec spec, int threads) {
+        TRAITS.requirePrecision(name(), spec);
         return new ScalarKernel(spec);
     }
 }

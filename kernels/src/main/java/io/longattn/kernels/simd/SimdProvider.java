@@ -81,6 +81,7 @@ public final class SimdProvider implements KernelProvider {
         if (!availability().usable()) {
             throw new IllegalStateException("simd kernel created where it is not usable: " + availability().reason());
         }
+        TRAITS.requirePrecision(name(), spec);
         return new SimdKernel(spec, threads, tile);
     }
 
