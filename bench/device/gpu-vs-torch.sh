@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Side by side on one GPU: LongAttn's CUDA kernel (CudaBench: CUDA events, median) and PyTorch's
-# scaled_dot_product_attention (fp32 EFFICIENT_ATTENTION, the exact-mode baseline; bf16 FLASH and CUDNN
-# for reference) on the issue's shapes, alternating ours and torch for ROUNDS rounds (default 2).
-# Usage: [ROUNDS=N] [SHAPES="..."] JAVA=... bench/device/gpu-vs-torch.sh CLASSPATH OUT_DIR
+# Side by side on one GPU: LongAttn's CUDA kernels (CudaBench: CUDA events, median) in each precision of
+# PRECISIONS (default: fp32 tf32 fp16 bf16) and PyTorch's scaled_dot_product_attention (fp32
+# EFFICIENT_ATTENTION, the exact-mode baseline; bf16 and fp16 FLASH and CUDNN, the 16-bit baselines) on
+# the issue's shapes, alternating ours and torch for ROUNDS rounds (default 2). The summary compares ours
+# fp32 with torch fp32, ours tf32 with ours fp32, ours bf16/fp16 with torch FLASH and CUDNN of that dtype.
+# Before timing it lists the fatbin's HMMA/HGMMA counts and local-memory accesses when cuobjdump is there.
+# Usage: [ROUNDS=N] [SHAPES="..."] [PRECISIONS="..."] JAVA=... bench/device/gpu-vs-torch.sh CLASSPATH OUT_DIR
 # CLASSPATH holds the kernels and kernels-cuda jars and JCuda's two jars.
 set -euo pipefail
 cp=$1; out=$2
@@ -11,14 +14,26 @@ here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
 { nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader || true
   "$JAVA" -version 2>&1 | sed -n 1p; python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)'; } | tee "$out/machine.txt"
+precisions=${PRECISIONS:-"fp32 tf32 fp16 bf16"}
+if command -v cuobjdump >/dev/null; then
+  jar=$(tr ':' '\n' <<< "$cp" | grep kernels-cuda | grep -v tests | head -1)
+  if [ -n "$jar" ]; then
+    (cd "$out" && unzip -o -q "$jar" io/longattn/kernels/cuda/longattn.fatbin \
+      && cuobjdump -sass io/longattn/kernels/cuda/longattn.fatbin > sass.txt \
+      && awk '/Function :/{f=$3} /HMMA|HGMMA/{h[f]++} /LDL|STL/{l[f]++} END{for(k in h) printf "sass %s HMMA/HGMMA %d local %d\n", k, h[k], l[k]+0}' sass.txt \
+      | sort | tee sass-summary.txt) || true
+  fi
+fi
 shapes=${SHAPES:-"--seq 16384 --heads 8 --dim 64|--seq 16384 --heads 8 --dim 128|--seq 65536 --heads 2 --dim 64 --causal|--seq 1048576 --heads 1 --dim 64 --causal"}
 IFS='|' read -r -a list <<< "$shapes"
 for r in $(seq "$rounds"); do
   for shape in "${list[@]}"; do
-    # shellcheck disable=SC2086
-    "$JAVA" -Xmx24g -cp "$cp" io.longattn.kernels.cuda.CudaBench $shape --reps 10 --warmup 3 --check 4 \
-      | sed "s/^{/{\"round\":$r,/" | tee -a "$out/ours.jsonl"
-    for b in "float32 efficient" "bfloat16 flash" "bfloat16 cudnn"; do
+    for prec in $precisions; do
+      # shellcheck disable=SC2086
+      "$JAVA" -Xmx24g -cp "$cp" io.longattn.kernels.cuda.CudaBench $shape --precision "$prec" --reps 10 --warmup 3 --check 4 \
+        | sed "s/^{/{\"round\":$r,/" | tee -a "$out/ours.jsonl"
+    done
+    for b in "float32 efficient" "bfloat16 flash" "bfloat16 cudnn" "float16 flash" "float16 cudnn"; do
       set -- $b
       # shellcheck disable=SC2086
       python3 "$here/torch_sdpa_gpu.py" $shape --dtype "$1" --backend "$2" \

@@ -4,6 +4,7 @@ import io.longattn.kernels.AttentionSpec;
 import io.longattn.kernels.KvBlock;
 import io.longattn.kernels.KvSource;
 import io.longattn.kernels.MaskGeometry;
+import io.longattn.kernels.Precision;
 import io.longattn.kernels.QueryChunk;
 import io.longattn.kernels.SoftmaxState;
 import io.longattn.kernels.UnitSummary;
@@ -20,6 +21,11 @@ import jcuda.driver.JCudaDriver;
  * whose query tiles cannot fill the GPU, also split the keys inside the launch and merge the splits in a
  * fixed order. One instance per task thread (its own stream and buffers); the GPU context, module and
  * resident K/V are shared per executor.
+ *
+ * <p>Precisions other than FP32 run the tensor-core kernels (attention_tc.cuh): before each launch the
+ * launch's key range of K and V is packed on the GPU into the operand type (tf32-rounded float32, float16 or
+ * bfloat16), zero-padded to 64 or 128 columns, in buffers of this instance; the queries are rounded inside
+ * the kernel. Packing is a pure per-element conversion, so the bits still do not depend on the unit.
  */
 public final class CudaAttention implements AutoCloseable {
     static final int THREADS = 128;
@@ -54,6 +60,12 @@ public final class CudaAttention implements AutoCloseable {
     private final DeviceBuffer partAcc = new DeviceBuffer("split summaries (accumulators)");
     private final DeviceBuffer kChunk = new DeviceBuffer("K chunk");
     private final DeviceBuffer vChunk = new DeviceBuffer("V chunk");
+    private final DeviceBuffer kPacked = new DeviceBuffer("K packed for tensor cores");
+    private final DeviceBuffer vPacked = new DeviceBuffer("V packed for tensor cores");
+    /** The tensor-core kernels' column width (64 or 128), or 0 for the exact kernel. */
+    private final int tcWidth;
+    /** Whether the bench's whole-problem K/V sit packed in kPacked and vPacked. */
+    private boolean wholePacked;
     private KvBlock staging;
     private boolean closed;
     /** Keys per streamed chunk; > 0 and forced: K/V always stream (tests of that path), else only when they do not fit. */
@@ -85,9 +97,10 @@ public final class CudaAttention implements AutoCloseable {
         this.mask = spec.mask();
         this.dp = padded(spec.d());
         this.dvp = padded(spec.dv());
-        this.tileRows = tileRows(dp, dvp);
-        this.sharedBytes = sharedBytes(dp, dvp);
-        this.forwardName = "longattn_fwd_" + dp + "_" + dvp;
+        this.tcWidth = tcWidth(spec);
+        this.tileRows = tileRows(spec);
+        this.sharedBytes = tcWidth > 0 ? tcSharedBytes(spec.precision(), tcWidth) : sharedBytes(dp, dvp);
+        this.forwardName = tcWidth > 0 ? "longattn_tc_" + spec.precision().id() + "_" + tcWidth : "longattn_fwd_" + dp + "_" + dvp;
         this.splitKeys = splitKeys(spec);
         this.dev = CudaDevice.get(deviceOrdinal);
         dev.bind();
@@ -97,6 +110,10 @@ public final class CudaAttention implements AutoCloseable {
 
     /** Why the kernel cannot run this spec, or null. */
     public static String unsupported(AttentionSpec spec) {
+        if (spec.precision() != Precision.FP32 && Math.max(spec.d(), spec.dv()) > TC_MAX_DIM) {
+            return "--precision " + spec.precision().id() + " runs on tensor-core kernels for head_dim up to " + TC_MAX_DIM
+                    + ", this spec has D=" + spec.d() + " Dv=" + spec.dv() + " (--precision fp32 takes up to 256)";
+        }
         if (spec.d() > 256) return "head_dim " + spec.d() + " is above the CUDA kernel's 256";
         if (spec.dv() > 256) return "value head_dim " + spec.dv() + " is above the CUDA kernel's 256";
         return null;
@@ -117,6 +134,34 @@ public final class CudaAttention implements AutoCloseable {
         return 16 * (dp <= 64 && dvp <= 64 ? 8 : dp <= 128 && dvp <= 128 ? 4 : 2);
     }
 
+    static final int TC_MAX_DIM = 128;
+
+    /**
+     * Columns of the tensor-core kernel for the spec (Q, K and V zero-padded to it): 64 or 128; 0 for FP32,
+     * which runs the exact kernel.
+     */
+    static int tcWidth(AttentionSpec spec) {
+        if (spec.precision() == Precision.FP32) return 0;
+        return Math.max(spec.d(), spec.dv()) <= 64 ? 64 : 128;
+    }
+
+    /** Bytes of one element of the packed K/V: 4 for tf32, 2 for fp16 and bf16. */
+    static int tcElementBytes(Precision p) {
+        return p == Precision.TF32 ? 4 : 2;
+    }
+
+    /** Query rows per block of the spec's kernel (attention_tc.cuh's 4 warps x LONGATTN_TC_WM x 16 for tensor cores). */
+    static int tileRows(AttentionSpec spec) {
+        int w = tcWidth(spec);
+        if (w == 0) return tileRows(padded(spec.d()), padded(spec.dv()));
+        return 64 * (w == 64 && tcElementBytes(spec.precision()) == 2 ? 2 : 1);
+    }
+
+    /** Dynamic shared memory of a tensor-core block: one K and one V tile of 64 keys, each row padded by 16 bytes. */
+    static int tcSharedBytes(Precision p, int width) {
+        return 2 * TILE_KEYS * (width * tcElementBytes(p) + 16);
+    }
+
     /** Keys per tile (attention.cu's LONGATTN_TN x 8): 64 when D and Dv are at most 64, else 32. */
     static int tileKeys(int dp, int dvp) {
         return 8 * (dp <= 64 && dvp <= 64 ? 8 : 4);
@@ -133,7 +178,7 @@ public final class CudaAttention implements AutoCloseable {
      * {@link #TARGET_BLOCKS} blocks; otherwise enough splits to get there, each at least 4 tiles of keys.
      */
     static int splitKeys(AttentionSpec spec) {
-        int bq = tileRows(padded(spec.d()), padded(spec.dv()));
+        int bq = tileRows(spec);
         long tiles = ((long) spec.sq() * spec.groupSize() + bq - 1) / bq * spec.hkv();
         if (tiles >= TARGET_BLOCKS) return 0;
         long splits = Math.min((TARGET_BLOCKS + tiles - 1) / tiles, (spec.sk() + 4L * TILE_KEYS - 1) / (4L * TILE_KEYS));
@@ -243,7 +288,7 @@ public final class CudaAttention implements AutoCloseable {
         stM.reserve(rows).upload(state.max, 0, 0, rows);
         stL.reserve(rows).upload(state.sum, 0, 0, rows);
         stAcc.reserve((long) rows * dv).upload(state.acc, 0, 0, rows * dv);
-        launch(q.ptr(), rows, chunk.q0(), kChunk.ptr(), vChunk.ptr(), kv.k0(), kv.k0(), kv.k0() + kv.length(), IN_STATE | OUT_STATE, false);
+        launch(q.ptr(), rows, chunk.q0(), kChunk.ptr(), vChunk.ptr(), kv.k0(), kv.k0(), kv.k0() + kv.length(), IN_STATE | OUT_STATE, false, false);
         sync();
         stM.download(0, state.max, 0, rows);
         stL.download(0, state.sum, 0, rows);
@@ -262,14 +307,14 @@ public final class CudaAttention implements AutoCloseable {
         int lo = Math.max(kvFrom, mask.unionLo(chunk.q0(), chunk.tokens()));
         int hi = Math.min(kvTo, mask.unionHi(chunk.q0(), chunk.tokens()));
         if (lo >= hi) { // no key visible: an empty summary (O = 0, LSE = -inf)
-            launch(q.ptr(), rows, chunk.q0(), kChunk.reserve(1).ptr(), vChunk.reserve(1).ptr(), kvFrom, kvFrom, kvFrom, out, false);
+            launch(q.ptr(), rows, chunk.q0(), kChunk.reserve(1).ptr(), vChunk.reserve(1).ptr(), kvFrom, kvFrom, kvFrom, out, false, false);
             sync();
             return;
         }
         ResidentKv kv = alwaysStream ? null : ResidentKv.acquire(dev, source, group, spec);
         if (kv != null) {
             try {
-                launch(q.ptr(), rows, chunk.q0(), kv.k.ptr(), kv.v.ptr(), 0, kvFrom, kvTo, out, true);
+                launch(q.ptr(), rows, chunk.q0(), kv.k.ptr(), kv.v.ptr(), 0, kvFrom, kvTo, out, true, false);
                 sync();
             } finally {
                 kv.release();
@@ -290,7 +335,7 @@ public final class CudaAttention implements AutoCloseable {
             int from = Math.max(k0, kvFrom), to = Math.min(k0 + n, kvTo);
             boolean lastChunk = k0 + streamKeys >= hi;
             int flags = (k0 == first ? 0 : IN_STATE) | (lastChunk ? out : OUT_STATE);
-            launch(q.ptr(), rows, chunk.q0(), kChunk.ptr(), vChunk.ptr(), k0, from, to, flags, false);
+            launch(q.ptr(), rows, chunk.q0(), kChunk.ptr(), vChunk.ptr(), k0, from, to, flags, false, false);
         }
         sync();
     }
@@ -300,7 +345,26 @@ public final class CudaAttention implements AutoCloseable {
      * mask), split over keys when allowed and the spec asks for it, then the fixed-order merge.
      */
     private void launch(Pointer qp, int rows, long q0, Pointer k, Pointer v, int kvBase, int from, int to, int flags,
-                        boolean mayServeSplits) {
+                        boolean mayServeSplits, boolean packed) {
+        if (tcWidth > 0 && !packed) {
+            // The tensor-core kernels read packed operands. A block reads only the key tiles (64 keys from
+            // key 0) that meet its rows' keys, so packing the tiles that meet the rows' union of keys, within
+            // [from, to), is enough; from and to themselves stay as they are (the splits are cut from them).
+            int tokens = rows / spec.groupSize();
+            int lo = Math.max(from, mask.unionLo((int) q0, tokens) / TILE_KEYS * TILE_KEYS);
+            int hi = Math.min(to, (int) Math.min(Integer.MAX_VALUE, (mask.unionHi((int) q0, tokens) + (long) TILE_KEYS - 1) / TILE_KEYS * TILE_KEYS));
+            int n = Math.max(0, hi - lo);
+            long floats = Math.max(1, (long) n * tcWidth * tcElementBytes(spec.precision()) / 4);
+            kPacked.reserve(floats);
+            vPacked.reserve(floats);
+            if (n > 0) {
+                pack(k.withByteOffset(4L * (lo - kvBase) * spec.d()), spec.d(), kPacked.ptr(), n);
+                pack(v.withByteOffset(4L * (lo - kvBase) * spec.dv()), spec.dv(), vPacked.ptr(), n);
+            }
+            k = kPacked.ptr();
+            v = vPacked.ptr();
+            kvBase = lo;
+        }
         int tiles = (rows + tileRows - 1) / tileRows;
         int splits = 1;
         if (mayServeSplits && splitKeys > 0 && (flags & IN_STATE) == 0 && to - from > splitKeys) {
@@ -325,6 +389,21 @@ public final class CudaAttention implements AutoCloseable {
                 "cuLaunchKernel", () -> "longattn_merge_splits, " + rows + " rows x " + dv);
     }
 
+    /** Keys [0, keys) of a float32 K or V (width w) into the operand type, [keys][tcWidth], on this stream. */
+    private void pack(Pointer src, int w, Pointer dst, int keys) {
+        String fn = "longattn_pack_kv_" + spec.precision().id();
+        LaunchArgs args = packArgs(src, w, w, dst, tcWidth, keys);
+        long threads = (long) keys * tcWidth;
+        int blocks = Math.toIntExact((threads + 255) / 256);
+        Cuda.check(JCudaDriver.cuLaunchKernel(dev.function(fn, 0), blocks, 1, 1, 256, 1, 1, 0, stream, args.pack(), null),
+                "cuLaunchKernel", () -> fn + ", " + keys + " keys x " + w);
+    }
+
+    static LaunchArgs packArgs(Pointer src, long srcStride, int w, Pointer dst, int dp, long keys) {
+        return new LaunchArgs().ptr("src", src).i64("src_stride", srcStride).i32("w", w).ptr("dst", dst).i32("dp", dp)
+                .i64("keys", keys);
+    }
+
     private void forward(Pointer qp, int rows, long q0, Pointer k, Pointer v, Pointer out, Pointer lseOut, Pointer m, Pointer l,
                          Pointer acc, int kvBase, int from, int to, int split, int flags, int tiles, int splits) {
         LaunchArgs args = forwardArgs(spec, qp, k, v, out, lseOut, m, l, acc, rows, q0, kvBase, from, to, split, flags);
@@ -338,11 +417,12 @@ public final class CudaAttention implements AutoCloseable {
                                   Pointer m, Pointer l, Pointer acc, int rows, long q0, int kvBase, int from, int to,
                                   int split, int flags) {
         MaskGeometry mk = spec.mask();
+        int tc = tcWidth(spec);
         return new LaunchArgs()
                 .ptr("q", qp).ptr("k", k).ptr("v", v).ptr("o", out).ptr("lse", lseOut)
                 .ptr("st_m", m).ptr("st_l", l).ptr("st_acc", acc)
                 .i32("rows", rows).i32("hg", spec.groupSize()).i64("q0", q0).i32("d", spec.d()).i32("dv", spec.dv())
-                .i64("k_stride", spec.d()).i64("v_stride", spec.dv()).i64("offset", mk.offset())
+                .i64("k_stride", tc > 0 ? tc : spec.d()).i64("v_stride", tc > 0 ? tc : spec.dv()).i64("offset", mk.offset())
                 .i32("left", mk.left()).i32("right", mk.right()).i32("sk", spec.sk())
                 .i32("kv_from", from).i32("kv_to", to).i32("kv_base", kvBase).i32("split_keys", split)
                 .f32("cap", spec.hasSoftcap() ? spec.softcapFactor() : 0f).i32("flags", flags)
@@ -375,6 +455,13 @@ public final class CudaAttention implements AutoCloseable {
         kChunk.reserve((long) sk * d).upload(tmp, 0, 0, sk * d);
         for (int t = 0; t < sk; t++) System.arraycopy(vAll, (t * hkv + group) * dv, tmp, t * dv, dv);
         vChunk.reserve((long) sk * dv).upload(tmp, 0, 0, sk * dv);
+        if (tcWidth > 0) { // once, as a caller of torch's 16-bit attention converts its inputs before timing
+            long n = (long) sk * tcWidth * tcElementBytes(spec.precision()) / 4;
+            pack(kChunk.ptr(), d, kPacked.reserve(n).ptr(), sk);
+            pack(vChunk.ptr(), dv, vPacked.reserve(n).ptr(), sk);
+            sync();
+            wholePacked = true;
+        }
         o.reserve((long) rows * dv);
         lse.reserve(rows);
         stM.reserve(rows);
@@ -388,7 +475,8 @@ public final class CudaAttention implements AutoCloseable {
      */
     void launchWhole() {
         dev.bind();
-        launch(q.ptr(), spec.sq() * spec.groupSize(), 0, kChunk.ptr(), vChunk.ptr(), 0, 0, spec.sk(), OUT_FINAL, true);
+        Pointer k = wholePacked ? kPacked.ptr() : kChunk.ptr(), v = wholePacked ? vPacked.ptr() : vChunk.ptr();
+        launch(q.ptr(), spec.sq() * spec.groupSize(), 0, k, v, 0, 0, spec.sk(), OUT_FINAL, true, wholePacked);
     }
 
     /** O [Sq * Hg][dv] of the last {@link #launchWhole} (for spot checks). */
@@ -402,7 +490,7 @@ public final class CudaAttention implements AutoCloseable {
         if (closed) return;
         closed = true;
         dev.bind();
-        for (DeviceBuffer b : new DeviceBuffer[]{q, o, lse, stM, stL, stAcc, partM, partL, partAcc, kChunk, vChunk}) b.close();
+        for (DeviceBuffer b : new DeviceBuffer[]{q, o, lse, stM, stL, stAcc, partM, partL, partAcc, kChunk, vChunk, kPacked, vPacked}) b.close();
         JCudaDriver.cuStreamDestroy(stream);
     }
 }

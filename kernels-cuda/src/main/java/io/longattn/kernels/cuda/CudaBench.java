@@ -2,6 +2,7 @@ package io.longattn.kernels.cuda;
 
 import io.longattn.kernels.AttentionSpec;
 import io.longattn.kernels.Float64Reference;
+import io.longattn.kernels.Precision;
 import jcuda.driver.CUevent;
 import jcuda.driver.JCudaDriver;
 
@@ -18,7 +19,7 @@ import java.util.SplittableRandom;
  * TFLOP/s count only unmasked pairs, 2 * pairs * Hq * (D + Dv), as every LongAttn figure does. Checks
  * sampled rows of the last kv group against the float64 reference. Prints one JSON line.
  * Usage: CudaBench --seq S [--kv-seq S] --heads H [--kv-heads G] --dim D [--v-dim DV] [--causal]
- *                  [--window L,R] [--reps R] [--warmup W] [--check N] [--device I]
+ *                  [--window L,R] [--precision fp32|tf32|fp16|bf16] [--reps R] [--warmup W] [--check N] [--device I]
  */
 public final class CudaBench {
     private CudaBench() {
@@ -27,6 +28,7 @@ public final class CudaBench {
     public static void main(String[] args) {
         int seq = 16384, kvSeq = -1, heads = 1, kvHeads = -1, dim = 64, vDim = -1, reps = 10, warmup = 3, check = 8, device = 0;
         boolean causal = false;
+        Precision precision = Precision.FP32;
         int left = -1, right = -1;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -38,6 +40,7 @@ public final class CudaBench {
                 case "--dim" -> dim = Integer.parseInt(args[++i]);
                 case "--v-dim" -> vDim = Integer.parseInt(args[++i]);
                 case "--causal" -> causal = true;
+                case "--precision" -> precision = Precision.valueOf(args[++i].toUpperCase(java.util.Locale.ROOT));
                 case "--window" -> {
                     String[] w = args[++i].split(",");
                     left = Integer.parseInt(w[0]);
@@ -54,7 +57,7 @@ public final class CudaBench {
             }
         }
         AttentionSpec spec = new AttentionSpec(seq, kvSeq > 0 ? kvSeq : seq, heads, kvHeads > 0 ? kvHeads : heads, dim,
-                vDim > 0 ? vDim : dim, AttentionSpec.defaultScale(dim), causal, left, right, 0);
+                vDim > 0 ? vDim : dim, AttentionSpec.defaultScale(dim), causal, left, right, 0, precision);
         CudaProbe probe = CudaProbe.get();
         if (!probe.usable()) {
             System.err.println("CudaBench: no usable GPU: " + probe.unavailableReason());
@@ -68,9 +71,9 @@ public final class CudaBench {
                          double[] allMs) {
         public String toJson() {
             return String.format(Locale.ROOT,
-                    "{\"kernel\":\"cuda\",\"gpu\":\"%s\",\"seq\":%d,\"kv_seq\":%d,\"heads\":%d,\"kv_heads\":%d,\"dim\":%d,\"v_dim\":%d,"
+                    "{\"kernel\":\"cuda\",\"precision\":\"%s\",\"gpu\":\"%s\",\"seq\":%d,\"kv_seq\":%d,\"heads\":%d,\"kv_heads\":%d,\"dim\":%d,\"v_dim\":%d,"
                             + "\"causal\":%b,\"split_keys\":%d,\"ms\":%.4f,\"tflops\":%.2f,\"max_err_rel_maxv\":%.3e,\"all_ms\":%s}",
-                    gpu, spec.sq(), spec.sk(), spec.hq(), spec.hkv(), spec.d(), spec.dv(), spec.causal(), splitKeys, medianMs,
+                    spec.precision().id(), gpu, spec.sq(), spec.sk(), spec.hq(), spec.hkv(), spec.d(), spec.dv(), spec.causal(), splitKeys, medianMs,
                     tflops, maxErr, Arrays.toString(allMs).replace(" ", ""));
         }
     }

@@ -5,14 +5,17 @@ import io.longattn.kernels.AttentionSpec;
 import io.longattn.kernels.KernelProvider;
 import io.longattn.kernels.KernelSelectionException;
 import io.longattn.kernels.KernelTraits;
+import io.longattn.kernels.Precision;
 
+import java.util.EnumSet;
 import java.util.List;
 
 /**
  * The CUDA kernel's provider: usable when this build has the fatbin, JCuda's driver binding loads, the
  * NVIDIA driver answers and a GPU of compute capability 8.0 or newer is visible; otherwise it says which
  * of these failed. {@code cuda:N} picks GPU N (the address Spark assigned a task); plain {@code cuda}
- * is GPU 0, which is the first of CUDA_VISIBLE_DEVICES.
+ * is GPU 0, which is the first of CUDA_VISIBLE_DEVICES. It computes every {@link Precision}: fp32 on the
+ * exact kernel, tf32, fp16 and bf16 on the tensor-core kernels (compute capability 8.0 and newer).
  */
 public final class CudaProvider implements KernelProvider {
     /**
@@ -25,7 +28,7 @@ public final class CudaProvider implements KernelProvider {
     private static final KernelTraits TRAITS = new KernelTraits(ROWS_PER_CALL,
             new KernelTraits.Scratch("unit buffers and resident K/V on the GPU",
                     "0", (qc, kc, d, dv, hg, t) -> 0L),
-            KernelTraits.Memory.DEVICE, false);
+            KernelTraits.Memory.DEVICE, false, EnumSet.allOf(Precision.class));
 
     private final int device;
     private final CudaProbe probe;

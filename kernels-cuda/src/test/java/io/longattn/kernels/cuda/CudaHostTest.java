@@ -1,6 +1,7 @@
 package io.longattn.kernels.cuda;
 
 import io.longattn.kernels.AttentionSpec;
+import io.longattn.kernels.Precision;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -20,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** What can be checked without a GPU: argument packing, launch geometry, the probe's reason, errors. */
 class CudaHostTest {
     static final Path SOURCE = Path.of("src/main/cuda/attention.cu");
+    static final Path TC_SOURCE = Path.of("src/main/cuda/attention_tc.cuh");
 
     /** The parameter list of the kernel named by the pattern, as "type name" (whitespace and __restrict__ dropped). */
     static List<String> signature(String source, String name) {
@@ -40,6 +42,73 @@ class CudaHostTest {
         List<String> actual = CudaAttention.forwardArgs(spec, null, null, null, null, null, null, null, null,
                 10, 0, 0, 0, 120, 0, CudaAttention.OUT_FINAL).signature();
         assertEquals(expected, actual);
+    }
+
+    @Test
+    void tensorCoreKernelsTakeTheForwardArguments() throws IOException {
+        List<String> expected = signature(Files.readString(SOURCE), "longattn_fwd_##DP##_##DVP");
+        assertEquals(expected, signature(Files.readString(TC_SOURCE), "longattn_tc_##NAME##_##DP"));
+        // the packed operands' row stride is the kernel's width, whatever D and Dv are
+        AttentionSpec spec = AttentionSpec.of(100, 120, 4, 2, 80, 48).withPrecision(Precision.BF16);
+        List<String> args = CudaAttention.forwardArgs(spec, null, null, null, null, null, null, null, null,
+                10, 0, 0, 0, 120, 0, CudaAttention.OUT_FINAL).signature();
+        assertEquals(expected, args);
+        assertEquals(128, CudaAttention.tcWidth(spec));
+    }
+
+    @Test
+    void packArgumentsFollowTheKernelSignature() throws IOException {
+        String src = Files.readString(TC_SOURCE);
+        List<String> expected = signature(src, "longattn_pack_kv_##NAME");
+        assertEquals(expected, CudaAttention.packArgs(null, 64, 64, null, 64, 10).signature());
+    }
+
+    @Test
+    void everyTensorCoreKernelTheHostCanAskForIsInTheSource() throws IOException {
+        String src = Files.readString(TC_SOURCE);
+        Matcher m = Pattern.compile("LONGATTN_TC_DEFINE\\((\\w+), \\w+, (\\d+)\\)").matcher(src);
+        List<String> defined = new ArrayList<>();
+        while (m.find()) defined.add(m.group(1) + "_" + m.group(2));
+        Matcher pm = Pattern.compile("LONGATTN_PACK_DEFINE\\((\\w+), \\w+\\)").matcher(src);
+        List<String> packs = new ArrayList<>();
+        while (pm.find()) packs.add(pm.group(1));
+        for (Precision p : new Precision[]{Precision.TF32, Precision.FP16, Precision.BF16}) {
+            assertTrue(packs.contains(p.id()), "no pack kernel for " + p.id());
+            for (int d = 1; d <= 128; d += 9) {
+                for (int dv = 1; dv <= 128; dv += 13) {
+                    AttentionSpec spec = AttentionSpec.of(4, 4, 1, 1, d, dv).withPrecision(p);
+                    assertNull(CudaAttention.unsupported(spec));
+                    String name = p.id() + "_" + CudaAttention.tcWidth(spec);
+                    assertTrue(defined.contains(name), "no tensor-core kernel for D=" + d + " Dv=" + dv + " (" + name + ")");
+                }
+            }
+        }
+        assertEquals(0, CudaAttention.tcWidth(AttentionSpec.of(4, 4, 1, 1, 64, 64)), "fp32 runs the exact kernel");
+    }
+
+    @Test
+    void tensorCoreBlocksFitTwoPerMultiprocessor() {
+        for (Precision p : new Precision[]{Precision.TF32, Precision.FP16, Precision.BF16}) {
+            for (int w : new int[]{64, 128}) {
+                // __launch_bounds__(128, 2): two blocks per SM must fit in shared memory on sm_80 (164 KiB per SM)
+                assertTrue(2 * (CudaAttention.tcSharedBytes(p, w) + 1024) <= 164 * 1024, p + " " + w);
+            }
+        }
+        assertEquals(2 * 64 * (64 * 2 + 16), CudaAttention.tcSharedBytes(Precision.BF16, 64));
+        assertEquals(2 * 64 * (128 * 4 + 16), CudaAttention.tcSharedBytes(Precision.TF32, 128));
+        // 16-bit at width 64: two row groups per warp (128 rows a block); elsewhere one (64)
+        assertEquals(128, CudaAttention.tileRows(AttentionSpec.of(4, 4, 1, 1, 64, 64).withPrecision(Precision.BF16)));
+        assertEquals(64, CudaAttention.tileRows(AttentionSpec.of(4, 4, 1, 1, 64, 64).withPrecision(Precision.TF32)));
+        assertEquals(64, CudaAttention.tileRows(AttentionSpec.of(4, 4, 1, 1, 128, 128).withPrecision(Precision.FP16)));
+    }
+
+    @Test
+    void tensorCoreHeadDimsAbove128AreRefusedInOneLine() {
+        AttentionSpec spec = AttentionSpec.of(4, 4, 1, 1, 256, 64).withPrecision(Precision.TF32);
+        String why = CudaAttention.unsupported(spec);
+        assertEquals("--precision tf32 runs on tensor-core kernels for head_dim up to 128, this spec has D=256 Dv=64"
+                + " (--precision fp32 takes up to 256)", why);
+        assertNull(CudaAttention.unsupported(spec.withPrecision(Precision.FP32)));
     }
 
     @Test
