@@ -68,7 +68,7 @@ public final class JobLauncher {
         TensorHeader q = TensorFiles.inspect(in.q(), "q");
         TensorHeader k = TensorFiles.inspect(in.k(), "k");
         TensorHeader v = TensorFiles.inspect(in.v(), "v");
-        AttentionSpec spec = spec(request.attention(), q, k, v);
+        AttentionSpec spec = spec(request.attention(), q, k, v).withPrecision(Settings.PRECISION.get(conf));
         checkOutput("--out", in.out(), in, in.overwrite());
         if (in.lse() != null) {
             checkOutput("--lse", in.lse(), in, in.overwrite());
@@ -79,6 +79,7 @@ public final class JobLauncher {
         // 2. settings
         int threads = Settings.THREADS.get(conf);
         JobPlanner.KernelPick kernel = JobPlanner.pickKernel(Settings.KERNEL.get(conf), threads);
+        JobPlanner.checkPrecision(kernel, spec);
         long budgetGiven = Settings.TASK_MEMORY.get(conf);
         long budget = budgetGiven > 0 ? budgetGiven : defaultTaskMemory(conf);
         // 3. values

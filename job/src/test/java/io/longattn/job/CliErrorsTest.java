@@ -112,6 +112,9 @@ class CliErrorsTest {
         assertUserError(cli(run(qkv, out, "--balance", "fair")), "--balance", "'fair'", "expected one of lpt, none");
         assertUserError(cli(run(qkv, out, "--strategy", "magic")), "--strategy", "broadcast");
         assertUserError(cli(run(qkv, out, "--threads", "0")), "--threads", "1..256");
+        assertUserError(cli(run(qkv, out, "--precision", "fp8")), "--precision", "fp32, tf32, fp16, bf16");
+        assertUserError(cli(run(qkv, out, "--precision", "bf16", "--kernel", "simd")), "--precision",
+                "bf16 is not computed by kernel simd", "run on kernel cuda");
         assertUserError(cli(run(qkv, out, "--task-memory", "lots")), "--task-memory", "256m");
         assertUserError(cli(run(qkv, out, "--conf", "spark.longattn.progressSeconds=-3")), "spark.longattn.progressSeconds");
         assertUserError(cli(run(qkv, out, "--conf", "spark.longattn.nope=1")), "--conf", "unknown setting spark.longattn.nope");

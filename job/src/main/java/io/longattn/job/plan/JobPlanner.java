@@ -58,6 +58,16 @@ public final class JobPlanner {
         return new KernelPick(choice.name(), request, choice.reason());
     }
 
+    /** A UserError naming --precision when the picked kernel does not compute the spec's precision. */
+    public static void checkPrecision(KernelPick kernel, AttentionSpec spec) {
+        KernelTraits traits = KernelSelector.standard().traitsOf(kernel.request());
+        if (traits.precisions().contains(spec.precision())) return;
+        String cuda = KernelSelector.standard().unavailable().get("cuda");
+        throw new UserError("--precision", spec.precision().id() + " is not computed by kernel " + kernel.name()
+                + " (fp32 only); tf32, fp16 and bf16 run on kernel cuda" + (cuda == null ? "" : ", not usable here: " + cuda),
+                "--precision fp32" + (cuda == null ? " or --kernel cuda" : ""));
+    }
+
     /**
      * The kernel a plan is made for: as {@link #pickKernel}, except that a named kernel this machine
      * cannot run is still planned with its traits (planning a GPU cluster's job on a laptop), and says so.

@@ -3,6 +3,7 @@ package io.longattn.job.settings;
 import io.longattn.job.UserError;
 import io.longattn.job.plan.JobPlanner;
 import io.longattn.job.strategy.Strategy;
+import io.longattn.kernels.Precision;
 import io.longattn.partitioner.Assignment;
 import io.longattn.partitioner.ChunkPlan;
 
@@ -25,6 +26,10 @@ public final class Settings {
             .doc("Local kernel: auto picks the best one usable here and says why; or a kernel by name, with an option"
                     + " after a colon (simd:4x2, simd:6x4 fix the SIMD tile; cuda:N runs on GPU N).")
             .stringConf(String.join(", ", JobPlanner.kernelNames()), String.join("|", JobPlanner.kernelNames()), "auto");
+    public static final Setting<Precision> PRECISION = Setting.builder("spark.longattn.precision").flag("--precision")
+            .doc("Arithmetic of the two matrix products: fp32 (exact, every kernel); tf32, fp16, bf16 on GPU tensor cores"
+                    + " (kernel cuda), with a float32 softmax and float32 accumulation.")
+            .choiceConf(precisions(), Precision.FP32);
     public static final Setting<Integer> Q_CHUNK = Setting.builder("spark.longattn.qChunk").flag("--q-chunk")
             .doc("Query rows per unit; 0 chooses from the shape, partitions, task memory and kernel threads.")
             .intConf(0, ChunkPlan.MAX_CHUNK, 0);
@@ -66,7 +71,7 @@ public final class Settings {
             .doc("Fault injection: every attempt of the task holding this unit index throws (the job fails).")
             .intConf(-1, Integer.MAX_VALUE, -1);
 
-    public static final List<Setting<?>> ALL = List.of(KERNEL, Q_CHUNK, KV_CHUNK, PARTITIONS, BALANCE, STRATEGY, THREADS,
+    public static final List<Setting<?>> ALL = List.of(KERNEL, PRECISION, Q_CHUNK, KV_CHUNK, PARTITIONS, BALANCE, STRATEGY, THREADS,
             TASK_MEMORY, OUTPUT_PARTITION_BYTES, BROADCAST_LIMIT, PROGRESS_SECONDS, FAIL_FIRST_ATTEMPT, FAIL_AT_UNIT);
 
     public static Optional<Setting<?>> byKey(String key) {
@@ -93,6 +98,12 @@ public final class Settings {
                     .append(s.allowed()).append(" | ").append(s.doc()).append(" |\n");
         }
         return sb.toString();
+    }
+
+    private static Map<String, Precision> precisions() {
+        Map<String, Precision> m = new LinkedHashMap<>();
+        for (Precision p : Precision.values()) m.put(p.id(), p);
+        return m;
     }
 
     private static <E> Map<String, E> orderedMap(String k1, E v1, String k2, E v2) {
