@@ -67,11 +67,10 @@ final class PointRunner {
         conf.putIfAbsent("spark.scheduler.maxRegisteredResourcesWaitingTime",
                 request.conf().getOrDefault("spark.scheduler.maxRegisteredResourcesWaitingTime", "120s"));
         conf.put("spark.extraListeners", ExecutorTally.class.getName());
-        if (localCluster) {
-            conf.put("spark.executor.extraClassPath", jvm.classpath());
-            // with the main class run directly, executors need the job jar shipped too (see bench/device)
-            if (jvm.jobJar() != null && !request.conf().containsKey("spark.jars")) conf.put("spark.jars", jvm.jobJar());
-        }
+        if (localCluster) conf.put("spark.executor.extraClassPath", jvm.classpath());
+        // executors elsewhere need LongAttn's jar (the shaded one on a cluster); those here get it too, since with the
+        // main class run directly they otherwise fail tasks with "unread block data" (bench/device)
+        if (jvm.jobJar() != null && !request.conf().containsKey("spark.jars")) conf.put("spark.jars", jvm.jobJar());
         return conf;
     }
 

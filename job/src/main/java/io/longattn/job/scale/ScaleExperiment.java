@@ -5,6 +5,7 @@ import io.longattn.job.UserError;
 import io.longattn.job.io.TensorFiles;
 import io.longattn.job.io.TensorHeader;
 
+import java.awt.AWTError;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -105,19 +106,28 @@ public final class ScaleExperiment {
         } finally {
             if (cluster != null) cluster.close();
         }
+        String plotProblem = null;
         if (!table.runs().isEmpty()) {
             table.write(out.resolve(RESULTS));
             List<ResultsTable.Point> points = table.points();
             String title = req.mode().label() + " scaling, " + problem(req, points.get(0).shape());
-            int slotsPerExecutor = req.slots(1);
-            ScalePlots.write(out, title, points, req.coresPerExecutor(), slotsPerExecutor);
-            ResultsTable.writeAtomically(out.resolve(SUMMARY), ScaleSummary.markdown(req, table, points, title, failure));
+            try {
+                ScalePlots.write(out, title, points, req.coresPerExecutor(), req.slots(1));
+            } catch (RuntimeException | LinkageError | AWTError | InternalError e) {
+                // AWT draws text with the system's fonts and freetype; a minimal machine may have neither, and the
+                // measurements must not be lost for want of a picture
+                plotProblem = "the plots could not be drawn (" + e + "); results.csv has every number";
+                log.println("longattn: warning: " + plotProblem);
+            }
+            ResultsTable.writeAtomically(out.resolve(SUMMARY), ScaleSummary.markdown(req, table, points, title, failure, plotProblem));
         }
         if (failure != null) return new Outcome(status, failure);
         ResultsTable.Point last = table.points().get(table.points().size() - 1);
-        return new Outcome(0, String.format(Locale.ROOT, "longattn: scale done | %s efficiency at %s: %.3f | %s, %s, %s, %s",
-                req.mode().label(), Plural.of(last.executors(), "executor"), last.efficiency(), out.resolve(RESULTS),
-                out.resolve(ScalePlots.TIME), out.resolve(ScalePlots.EFFICIENCY), out.resolve(SUMMARY)));
+        String files = plotProblem != null ? out.resolve(RESULTS) + ", " + out.resolve(SUMMARY) + " (no plots)"
+                : out.resolve(RESULTS) + ", " + out.resolve(ScalePlots.TIME) + ", " + out.resolve(ScalePlots.EFFICIENCY) + ", "
+                + out.resolve(SUMMARY);
+        return new Outcome(0, String.format(Locale.ROOT, "longattn: scale done | %s efficiency at %s: %.3f | %s",
+                req.mode().label(), Plural.of(last.executors(), "executor"), last.efficiency(), files));
     }
 
     private static String describe(ScaleRun r) {

@@ -8,7 +8,8 @@ final class ScaleSummary {
     private ScaleSummary() {
     }
 
-    static String markdown(ScaleRequest req, ResultsTable table, List<ResultsTable.Point> points, String title, String failure) {
+    static String markdown(ScaleRequest req, ResultsTable table, List<ResultsTable.Point> points, String title, String failure,
+                           String plotProblem) {
         StringBuilder sb = new StringBuilder();
         ScaleRun any = table.runs().get(0);
         sb.append("# ").append(Character.toUpperCase(title.charAt(0))).append(title.substring(1)).append("\n\n");
@@ -33,8 +34,12 @@ final class ScaleSummary {
             sb.append(distinct == 1 ? "Output bits identical at every point (sha256 `" + any.outputSha256() + "`).\n\n"
                     : "**Output bits differ between points** (" + distinct + " distinct sha256).\n\n");
         }
-        sb.append("![time against executors](").append(ScalePlots.TIME).append(")\n\n");
-        sb.append("![efficiency against executors](").append(ScalePlots.EFFICIENCY).append(")\n\n");
+        if (plotProblem != null) {
+            sb.append("No plots: ").append(plotProblem).append(".\n\n");
+        } else {
+            sb.append("![time against executors](").append(ScalePlots.TIME).append(")\n\n");
+            sb.append("![efficiency against executors](").append(ScalePlots.EFFICIENCY).append(")\n\n");
+        }
         sb.append("""
                 wall: the job's wall (plan to committed output; Spark context and executor start excluded). compute: \
                 the compute tasks' durations summed. overhead: wall minus compute / task slots (the wall if the task \
