@@ -36,11 +36,8 @@ final class ScaleCommand implements Callable<Integer>, SettingFlags.Holder {
     @Mixin
     MaskOptions mask = new MaskOptions();
 
-    @Option(names = "--scale", paramLabel = "X", description = "Score scale (default 1/sqrt(D)).")
-    Double scale;
-
-    @Option(names = "--softcap", paramLabel = "C", description = "Soft-cap scores: C * tanh(s / C).")
-    Double softcap;
+    @Mixin
+    ScoreOptions score = new ScoreOptions();
 
     @Option(names = "--reps", paramLabel = "R", description = "Runs per point (default 1); efficiency from the median wall.")
     int reps = 1;
@@ -80,13 +77,11 @@ final class ScaleCommand implements Callable<Integer>, SettingFlags.Holder {
         // a cluster given by URL may have what this machine lacks (a GPU): its kernel is only planned here
         if (master == null) JobPlanner.pickKernel(kernel, threads);
         else JobPlanner.planKernel(kernel, threads);
-        List<String> runFlags = new ArrayList<>();
-        if (scale != null) runFlags.addAll(List.of("--scale", String.valueOf(scale)));
-        if (softcap != null) runFlags.addAll(List.of("--softcap", String.valueOf(softcap)));
+        List<String> runFlags = new ArrayList<>(score.flags());
         if (verbose) runFlags.add("--verbose");
         ScaleRequest request = new ScaleRequest(m, counts, cores,
                 new ScaleRequest.Shape(shape.seq, shape.sk(), shape.heads, shape.hkv(), shape.dim, shape.dv()),
-                mask.attention(scale, softcap), reps, master, Path.of(out), settings, runFlags);
+                mask.attention(score.scale, score.softcap), reps, master, Path.of(out), settings, runFlags);
         int most = counts.get(counts.size() - 1);
         ScaleRequest.Shape largest = request.shapeAt(most);
         if (Math.max(largest.seq(), largest.kvSeq()) > 1 << 30) {
