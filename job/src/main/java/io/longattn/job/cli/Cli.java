@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
 @Command(name = "longattn", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
         scope = CommandLine.ScopeType.INHERIT, // every command takes --help (the error lines point to it) and --version
         description = "Exact softmax attention over very long sequences, as a Spark job.",
-        subcommands = {RunCommand.class, GenCommand.class, DemoCommand.class, PlanCommand.class, BenchCommand.class,
+        subcommands = {RunCommand.class, GenCommand.class, DemoCommand.class, PlanCommand.class, BenchCommand.class, ScaleCommand.class,
                 SettingsCommand.class, CommandLine.HelpCommand.class})
 public final class Cli implements Callable<Integer> {
     /**

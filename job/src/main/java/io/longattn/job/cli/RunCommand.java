@@ -30,11 +30,8 @@ final class RunCommand implements Callable<Integer>, SettingFlags.Holder {
     @Mixin
     MaskOptions mask = new MaskOptions();
 
-    @Option(names = "--scale", paramLabel = "X", description = "Score scale (default 1/sqrt(D)).")
-    Double scale;
-
-    @Option(names = "--softcap", paramLabel = "C", description = "Soft-cap scores: C * tanh(s / C).")
-    Double softcap;
+    @Mixin
+    ScoreOptions score = new ScoreOptions();
 
     @Option(names = "--overwrite", description = "Replace existing output files.")
     boolean overwrite;
@@ -53,7 +50,7 @@ final class RunCommand implements Callable<Integer>, SettingFlags.Holder {
     @Override
     public Integer call() {
         JobRequest request = new JobRequest(new JobRequest.Inputs(q, k, v, out, lse, overwrite, allowNonFinite),
-                mask.attention(scale, softcap), job.conf(), job.master, job.report);
+                mask.attention(score.scale, score.softcap), job.conf(), job.master, job.report);
         JobSummary s = JobLauncher.launch(request, System.err);
         System.err.println(s.oneLine());
         return 0;
