@@ -1,6 +1,7 @@
 package io.longattn.job;
 
 import io.longattn.job.io.NonFiniteScan;
+import io.longattn.job.io.OutputGroup;
 import io.longattn.job.io.TensorFiles;
 import io.longattn.job.io.TensorFormat;
 import io.longattn.job.io.TensorHeader;
@@ -24,6 +25,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,6 +78,16 @@ public final class JobLauncher {
                 throw new UserError("--lse", in.lse() + " is also the --out path", "a different path for LSE");
             }
         }
+        String report = request.report();
+        if (report != null) {
+            // the report is replaced like a log, but its directory must be there before the job runs
+            checkOutput("--report", report, in, true, false);
+            for (String other : new String[]{in.out(), in.lse()}) {
+                if (other != null && samePath(report, other)) {
+                    throw new UserError("--report", report + " is also an output path", "a different path for the report");
+                }
+            }
+        }
         // 2. settings
         int threads = Settings.THREADS.get(conf);
         JobPlanner.KernelPick kernel = JobPlanner.pickKernel(Settings.KERNEL.get(conf), threads);
@@ -104,6 +116,7 @@ public final class JobLauncher {
 
     /** Runs a prepared job on a live Spark context (shared by tests; {@link #launch} makes its own). */
     public static JobSummary execute(Prepared prepared, JavaSparkContext jsc, PrintStream log) {
+        QuietUserErrors.install();
         TensorFiles.useHadoopConfiguration(jsc.hadoopConfiguration());
         PartitionCount count = partitionsOn(prepared, jsc);
         PlannedJob job = count.equals(prepared.partitions()) ? prepared.planned() : withPlan(prepared, count).planned();
@@ -112,9 +125,18 @@ public final class JobLauncher {
                 + ") | strategy " + job.strategy().strategy().label() + " (" + job.strategy().reason() + ") | q-chunk "
                 + plan.queryChunk() + ", kv-chunk " + plan.kvChunk() + ", " + Plural.of(plan.unitCount(), "unit") + " | "
                 + Plural.of(job.partitions(), "partition") + ": " + count.reason() + " (" + job.balance().name().toLowerCase(Locale.ROOT) + ")");
-        JobSummary summary = AttentionJob.run(jsc, job, log);
-        if (prepared.request().report() != null) Report.write(prepared.request().report(), summary);
-        return summary;
+        // O, LSE and the report appear together or not at all
+        try (OutputGroup outputs = new OutputGroup()) {
+            JobSummary summary = AttentionJob.run(jsc, job, log, outputs);
+            String report = prepared.request().report();
+            if (report != null) outputs.addText(report, Report.text(summary), true);
+            // a task that opened an input after it changed failed the job; this catches a change after the last one
+            for (TensorHeader h : new TensorHeader[]{job.q(), job.k(), job.v()}) TensorFiles.verifyUnchanged(h);
+            outputs.commit();
+            return summary;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The plan for a shape as a job on a local master would make it, without files or Spark. */
@@ -222,29 +244,17 @@ public final class JobLauncher {
 
     /** The output must have a known extension, a writable directory, not be an input, and be new unless overwrite. */
     static void checkOutput(String flag, String out, JobRequest.Inputs in, boolean overwrite) {
-        TensorFormat.fromPath(out);
+        checkOutput(flag, out, in, overwrite, true);
+    }
+
+    private static void checkOutput(String flag, String out, JobRequest.Inputs in, boolean overwrite, boolean tensor) {
+        if (tensor) TensorFormat.fromPath(out);
         for (String[] input : new String[][]{{"--q", in.q()}, {"--k", in.k()}, {"--v", in.v()}}) {
             if (samePath(out, input[1])) {
                 throw new UserError(flag, out + " is also the input " + input[0], "an output path different from every input");
             }
         }
-        if (out.matches("^[A-Za-z][A-Za-z0-9+.-]+:/.*") && !out.startsWith("file:")) {
-            return; // a Hadoop file system: the writer checks existence and the directory itself
-        }
-        Path p = Path.of(out).toAbsolutePath();
-        Path dir = p.getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw new UserError(out, "directory " + dir + " does not exist", "an existing, writable directory");
-        }
-        if (!Files.isWritable(dir)) {
-            throw new UserError(out, "directory " + dir + " is not writable", "an existing, writable directory");
-        }
-        if (Files.isDirectory(p)) {
-            throw new UserError(out, "is a directory", "a file path");
-        }
-        if (Files.exists(p) && !overwrite) {
-            throw new UserError(out, "already exists", "a new path or --overwrite");
-        }
+        TensorFiles.checkOutput(out, overwrite);
     }
 
     static boolean samePath(String a, String b) {
@@ -291,7 +301,7 @@ public final class JobLauncher {
     }
 
     /** Spark configuration: Kryo with our registrator (registration required), our JVM flags on executors. */
-    static SparkConf sparkConf(Map<String, String> conf, String master) {
+    public static SparkConf sparkConf(Map<String, String> conf, String master) {
         SparkConf sc = new SparkConf();
         for (var e : conf.entrySet()) {
             if (e.getKey().startsWith("spark.")) sc.set(e.getKey(), e.getValue());
