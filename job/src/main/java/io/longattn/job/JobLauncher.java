@@ -45,8 +45,11 @@ public final class JobLauncher {
 
     /** Prepares, starts Spark, runs, stops Spark. */
     public static JobSummary launch(JobRequest request, PrintStream log) {
+        Interruption.jobStarted(log);
         Prepared p = prepare(request, log);
-        try (JavaSparkContext jsc = new JavaSparkContext(sparkConf(p.conf(), request.master()))) {
+        SparkConf sc = sparkConf(p.conf(), request.master());
+        MasterCheck.check(sc);
+        try (JavaSparkContext jsc = new JavaSparkContext(sc)) {
             jsc.setLogLevel("WARN");
             return execute(p, jsc, log);
         }
@@ -133,6 +136,7 @@ public final class JobLauncher {
             // a task that opened an input after it changed failed the job; this catches a change after the last one
             for (TensorHeader h : new TensorHeader[]{job.q(), job.k(), job.v()}) TensorFiles.verifyUnchanged(h);
             outputs.commit();
+            Interruption.finished();
             return summary;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -313,6 +317,13 @@ public final class JobLauncher {
         sc.setIfMissing("spark.kryo.registrator", LongAttnKryoRegistrator.class.getName());
         sc.setIfMissing("spark.kryo.registrationRequired", "true");
         sc.setIfMissing("spark.ui.enabled", "false");
+        // a standalone driver takes its secret from spark.authenticate.secret only; the environment keeps it off
+        // command lines (ps) and out of files, as the daemons and executors already take it
+        String secret = System.getenv("_SPARK_AUTH_SECRET");
+        if (sc.getBoolean("spark.authenticate", false) && !sc.contains("spark.authenticate.secret") && secret != null
+                && !secret.isEmpty()) {
+            sc.set("spark.authenticate.secret", secret);
+        }
         // running tasks report their units-done accumulator with each heartbeat (progress lines)
         sc.setIfMissing("spark.executor.heartbeatInterval", "3s");
         String flags = jvmFlags();

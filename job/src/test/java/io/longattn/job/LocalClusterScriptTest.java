@@ -67,7 +67,8 @@ class LocalClusterScriptTest {
                 System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
                 rc = Cli.execute("run", "--q", qkv[0], "--k", qkv[1], "--v", qkv[2], "--out", dir.resolve("o.npy").toString(),
                         "--causal", "--master", url, "--conf", "spark.longattn.progressSeconds=0",
-                        "--conf", "spark.executor.memory=512m", "--conf", "spark.executor.extraClassPath=" + cp);
+                        "--conf", "spark.executor.memory=512m", "--conf", "spark.executor.extraClassPath=" + cp,
+                        "--conf", "spark.authenticate=true", "--conf", "spark.authenticate.secret=" + Files.readString(state.resolve("secret")));
             } finally {
                 System.setErr(oldErr);
             }

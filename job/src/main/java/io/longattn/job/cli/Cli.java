@@ -80,6 +80,10 @@ public final class Cli implements Callable<Integer> {
     }
 
     static int handle(Exception ex, boolean verbose, PrintWriter err) {
+        if (io.longattn.job.Interruption.signal() != null) {
+            // Spark stopped under the job because a signal is ending the JVM: its shutdown hook says so
+            return 128 + ("SIGINT".equals(io.longattn.job.Interruption.signal()) ? 2 : 15);
+        }
         Throwable user = userError(ex);
         if (user != null) {
             err.println("longattn: " + user.getMessage());

@@ -464,6 +464,20 @@ final class Storage {
     /** The temporary names of outputs being written by this JVM: never taken for a dead job's leftovers. */
     private static final java.util.Set<Path> LIVE_TEMPS = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+    /** Deletes the temporary files of every output this JVM is writing (it is being ended); returns how many. */
+    static int abandonAll() {
+        int n = 0;
+        for (Path t : LIVE_TEMPS) {
+            try {
+                if (Files.deleteIfExists(t)) n++;
+            } catch (IOException | RuntimeException ignored) {
+                // best effort: the next run for the same output removes it
+            }
+            LIVE_TEMPS.remove(t);
+        }
+        return n;
+    }
+
     /** Seconds a temporary file must be unchanged before it may be removed as a dead job's. */
     static final long STALE_TEMP_SECONDS = 5;
 

@@ -114,6 +114,14 @@ public final class TensorFiles {
     }
 
     /**
+     * Deletes the temporary files of every local output this JVM is still writing, for a JVM that is being ended
+     * by a signal; returns how many were deleted.
+     */
+    public static int abandonUnfinished() {
+        return Storage.abandonAll();
+    }
+
+    /**
      * Checks an output path before anything is computed: a local path's directory exists and is writable,
      * the path is not a directory and is new unless overwrite (a dangling symbolic link counts as existing).
      * @throws UserError naming the path
