@@ -205,7 +205,7 @@ public final class JobLauncher {
      * The longest Sq or Sk a job plans. Rows are int indices throughout the plan and the kernels, and a chunk's
      * end (first row + chunk, a chunk being at most 2^20 rows) must not wrap past 2^31; 2^30 leaves that margin.
      */
-    static final int MAX_SEQUENCE = 1 << 30;
+    public static final int MAX_SEQUENCE = 1 << 30;
 
     static AttentionSpec spec(JobRequest.Attention a, TensorHeader q, TensorHeader k, TensorHeader v) {
         // before the non-finite scan: a file too long to plan should not cost a scan of its gigabytes first

@@ -113,12 +113,17 @@ class ClusterFaultsTest {
         Thread job = new Thread(() -> result[0] = run(url, out, args));
         job.start();
         AtomicInteger killed = new AtomicInteger();
+        long t0 = System.nanoTime();
+        long[] killedPid = new long[1];
+        String[] killedAfter = new String[1];
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         while (job.isAlive() && System.nanoTime() < deadline && killed.get() == 0) {
             List<ProcessHandle> execs = executors();
             if (execs.size() == 2) {
                 Thread.sleep(4000); // both executors run tasks by now
                 if (job.isAlive()) {
+                    killedPid[0] = execs.get(0).pid();
+                    killedAfter[0] = String.format("%.1f", (System.nanoTime() - t0) / 1e9);
                     execs.get(0).destroyForcibly();
                     killed.incrementAndGet();
                 }
@@ -132,6 +137,8 @@ class ClusterFaultsTest {
         assertEquals(0, r.code, r.log);
         assertTrue(r.log.contains("longattn: done"), r.log);
         assertArrayEquals(clean, Files.readAllBytes(out), name + ": the bytes of a clean run");
+        System.out.println(name + ": executor " + killedPid[0] + " killed after " + killedAfter[0] + " s; "
+                + r.log.lines().filter(l -> l.startsWith("longattn: done")).findFirst().orElse(""));
         // progress never goes backwards, even across the lost executor's units
         long last = -1;
         for (String line : r.log.lines().filter(l -> l.startsWith("longattn: progress ")).collect(Collectors.toList())) {

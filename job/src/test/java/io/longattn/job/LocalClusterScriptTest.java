@@ -68,7 +68,9 @@ class LocalClusterScriptTest {
                 rc = Cli.execute("run", "--q", qkv[0], "--k", qkv[1], "--v", qkv[2], "--out", dir.resolve("o.npy").toString(),
                         "--causal", "--master", url, "--conf", "spark.longattn.progressSeconds=0",
                         "--conf", "spark.executor.memory=512m", "--conf", "spark.executor.extraClassPath=" + cp,
-                        "--conf", "spark.authenticate=true", "--conf", "spark.authenticate.secret=" + Files.readString(state.resolve("secret")));
+                        "--conf", "spark.authenticate=true", "--conf", "spark.authenticate.secret=" + Files.readString(state.resolve("secret")),
+                        // executors of a loaded machine may take longer than Spark's 30 s to register
+                        "--conf", "spark.scheduler.maxRegisteredResourcesWaitingTime=120s");
             } finally {
                 System.setErr(oldErr);
             }

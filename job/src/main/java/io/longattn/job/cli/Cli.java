@@ -32,15 +32,16 @@ public final class Cli implements Callable<Integer> {
                 || java.util.Arrays.asList(args).contains("--verbose"), cmd.getErr()));
         cl.setParameterExceptionHandler((ex, a) -> {
             PrintWriter err = ex.getCommandLine().getErr();
-            err.println("longattn: " + parameterMessage(ex));
+            // picocli quotes the user's arguments as given: escaped like every other error line
+            err.println("longattn: " + UserError.printable(parameterMessage(ex)));
             err.flush();
             return 2;
         });
         String unknown = unknownOption(cl, args);
         if (unknown != null) {
             String cmd = args[0] + (args.length > 1 && !args[1].startsWith("-") ? " " + args[1] : "");
-            cl.getErr().println("longattn: " + unknown + ": unknown option for '" + cmd
-                    + "', expected one of the options in 'longattn " + cmd + " --help'");
+            cl.getErr().println("longattn: " + UserError.printable(unknown + ": unknown option for '" + cmd
+                    + "', expected one of the options in 'longattn " + cmd + " --help'"));
             cl.getErr().flush();
             return 2;
         }

@@ -40,16 +40,6 @@ public final class AttentionJob {
     private AttentionJob() {
     }
 
-    public static JobSummary run(JavaSparkContext jsc, PlannedJob r, PrintStream log) {
-        try (OutputGroup outputs = new OutputGroup()) {
-            JobSummary s = run(jsc, r, log, outputs);
-            outputs.commit();
-            return s;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     /** Runs the job and writes every row into outputs, which the caller commits (with its report). */
     public static JobSummary run(JavaSparkContext jsc, PlannedJob r, PrintStream log, OutputGroup outputs) {
         long t0 = System.nanoTime();
