@@ -12,9 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
@@ -39,18 +37,7 @@ class ClusterFaultsTest {
     static byte[] clean;
 
     static String script(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("bash", Path.of("..", "bin", "local-cluster").toString()));
-        cmd.addAll(Arrays.asList(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        Map<String, String> env = pb.environment();
-        env.put("LONGATTN_CLUSTER_DIR", state.toString());
-        env.put("LONGATTN_CLASSPATH", System.getProperty("java.class.path"));
-        env.put("JAVA_HOME", System.getProperty("java.home"));
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(2, TimeUnit.MINUTES), out);
-        assertEquals(0, p.exitValue(), out);
-        return out;
+        return ClusterScript.run(state, args);
     }
 
     @BeforeAll

@@ -1,6 +1,5 @@
 package io.longattn.job;
 
-import io.longattn.job.io.TensorFiles;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,7 +14,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class JobFaultsTest {
     static JavaSparkContext jsc;
     static final PrintStream QUIET = new PrintStream(new ByteArrayOutputStream());
-    static final List<String> LOGGED = Collections.synchronizedList(new ArrayList<>());
+    static final List<String> LOGGED = LoggedWarnings.capture();
 
     @TempDir
     Path dir;
@@ -42,18 +40,6 @@ class JobFaultsTest {
         conf.put("spark.master", "local[2]");
         jsc = new JavaSparkContext(JobLauncher.sparkConf(conf, null));
         jsc.setLogLevel("WARN");
-        var ctx = (org.apache.logging.log4j.core.LoggerContext) org.apache.logging.log4j.LogManager.getContext(false);
-        var appender = new org.apache.logging.log4j.core.appender.AbstractAppender("faults", null, null, true,
-                org.apache.logging.log4j.core.config.Property.EMPTY_ARRAY) {
-            @Override
-            public void append(org.apache.logging.log4j.core.LogEvent e) {
-                LOGGED.add(e.getLevel() + " " + e.getLoggerName() + ": " + e.getMessage().getFormattedMessage());
-            }
-        };
-        appender.start();
-        ctx.getConfiguration().addAppender(appender);
-        ctx.getConfiguration().getRootLogger().addAppender(appender, org.apache.logging.log4j.Level.WARN, null);
-        ctx.updateLoggers();
     }
 
     @AfterAll

@@ -52,7 +52,7 @@ class FuzzInputsTest {
     static Path dir;
 
     /** Warnings and errors logged through Log4j (Spark, Arrow) during a case: on a terminal they precede the one line. */
-    static final List<String> LOGGED = java.util.Collections.synchronizedList(new ArrayList<>());
+    static final List<String> LOGGED = io.longattn.job.LoggedWarnings.capture();
 
     @BeforeAll
     static void start() {
@@ -60,20 +60,6 @@ class FuzzInputsTest {
         conf.put("spark.master", "local[2]");
         jsc = new JavaSparkContext(JobLauncher.sparkConf(conf, null));
         jsc.setLogLevel("WARN");
-        var ctx = (org.apache.logging.log4j.core.LoggerContext) org.apache.logging.log4j.LogManager.getContext(false);
-        var appender = new org.apache.logging.log4j.core.appender.AbstractAppender("fuzz", null, null, true,
-                org.apache.logging.log4j.core.config.Property.EMPTY_ARRAY) {
-            @Override
-            public void append(org.apache.logging.log4j.core.LogEvent e) {
-                if (e.getLevel().isMoreSpecificThan(org.apache.logging.log4j.Level.WARN)) {
-                    LOGGED.add(e.getLevel() + " " + e.getLoggerName() + ": " + e.getMessage().getFormattedMessage());
-                }
-            }
-        };
-        appender.start();
-        ctx.getConfiguration().addAppender(appender);
-        ctx.getConfiguration().getRootLogger().addAppender(appender, org.apache.logging.log4j.Level.WARN, null);
-        ctx.updateLoggers();
     }
 
     @AfterAll
