@@ -1,6 +1,7 @@
 package io.longattn.job;
 
 import io.longattn.job.io.NonFiniteScan;
+import io.longattn.job.io.OutputGroup;
 import io.longattn.job.io.TensorFiles;
 import io.longattn.job.io.TensorFormat;
 import io.longattn.job.io.TensorHeader;
@@ -24,6 +25,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,8 +45,11 @@ public final class JobLauncher {
 
     /** Prepares, starts Spark, runs, stops Spark. */
     public static JobSummary launch(JobRequest request, PrintStream log) {
+        Interruption.jobStarted(log);
         Prepared p = prepare(request, log);
-        try (JavaSparkContext jsc = new JavaSparkContext(sparkConf(p.conf(), request.master()))) {
+        SparkConf sc = sparkConf(p.conf(), request.master());
+        MasterCheck.check(sc);
+        try (JavaSparkContext jsc = new JavaSparkContext(sc)) {
             jsc.setLogLevel("WARN");
             return execute(p, jsc, log);
         }
@@ -76,6 +81,16 @@ public final class JobLauncher {
                 throw new UserError("--lse", in.lse() + " is also the --out path", "a different path for LSE");
             }
         }
+        String report = request.report();
+        if (report != null) {
+            // the report is replaced like a log, but its directory must be there before the job runs
+            checkOutput("--report", report, in, true, false);
+            for (String other : new String[]{in.out(), in.lse()}) {
+                if (other != null && samePath(report, other)) {
+                    throw new UserError("--report", report + " is also an output path", "a different path for the report");
+                }
+            }
+        }
         // 2. settings
         int threads = Settings.THREADS.get(conf);
         JobPlanner.KernelPick kernel = JobPlanner.pickKernel(Settings.KERNEL.get(conf), threads);
@@ -105,6 +120,7 @@ public final class JobLauncher {
 
     /** Runs a prepared job on a live Spark context (shared by tests; {@link #launch} makes its own). */
     public static JobSummary execute(Prepared prepared, JavaSparkContext jsc, PrintStream log) {
+        QuietUserErrors.install();
         TensorFiles.useHadoopConfiguration(jsc.hadoopConfiguration());
         PartitionCount count = partitionsOn(prepared, jsc);
         PlannedJob job = count.equals(prepared.partitions()) ? prepared.planned() : withPlan(prepared, count).planned();
@@ -113,9 +129,19 @@ public final class JobLauncher {
                 + ") | strategy " + job.strategy().strategy().label() + " (" + job.strategy().reason() + ") | q-chunk "
                 + plan.queryChunk() + ", kv-chunk " + plan.kvChunk() + ", " + Plural.of(plan.unitCount(), "unit") + " | "
                 + Plural.of(job.partitions(), "partition") + ": " + count.reason() + " (" + job.balance().name().toLowerCase(Locale.ROOT) + ")");
-        JobSummary summary = AttentionJob.run(jsc, job, log);
-        if (prepared.request().report() != null) Report.write(prepared.request().report(), summary);
-        return summary;
+        // O, LSE and the report appear together or not at all
+        try (OutputGroup outputs = new OutputGroup()) {
+            JobSummary summary = AttentionJob.run(jsc, job, log, outputs);
+            String report = prepared.request().report();
+            if (report != null) outputs.addText(report, Report.text(summary), true);
+            // a task that opened an input after it changed failed the job; this catches a change after the last one
+            for (TensorHeader h : new TensorHeader[]{job.q(), job.k(), job.v()}) TensorFiles.verifyUnchanged(h);
+            outputs.commit();
+            Interruption.finished();
+            return summary;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The plan for a shape as a job on a local master would make it, without files or Spark. */
@@ -180,7 +206,7 @@ public final class JobLauncher {
      * The longest Sq or Sk a job plans. Rows are int indices throughout the plan and the kernels, and a chunk's
      * end (first row + chunk, a chunk being at most 2^20 rows) must not wrap past 2^31; 2^30 leaves that margin.
      */
-    static final int MAX_SEQUENCE = 1 << 30;
+    public static final int MAX_SEQUENCE = 1 << 30;
 
     static AttentionSpec spec(JobRequest.Attention a, TensorHeader q, TensorHeader k, TensorHeader v) {
         // before the non-finite scan: a file too long to plan should not cost a scan of its gigabytes first
@@ -223,29 +249,17 @@ public final class JobLauncher {
 
     /** The output must have a known extension, a writable directory, not be an input, and be new unless overwrite. */
     static void checkOutput(String flag, String out, JobRequest.Inputs in, boolean overwrite) {
-        TensorFormat.fromPath(out);
+        checkOutput(flag, out, in, overwrite, true);
+    }
+
+    private static void checkOutput(String flag, String out, JobRequest.Inputs in, boolean overwrite, boolean tensor) {
+        if (tensor) TensorFormat.fromPath(out);
         for (String[] input : new String[][]{{"--q", in.q()}, {"--k", in.k()}, {"--v", in.v()}}) {
             if (samePath(out, input[1])) {
                 throw new UserError(flag, out + " is also the input " + input[0], "an output path different from every input");
             }
         }
-        if (out.matches("^[A-Za-z][A-Za-z0-9+.-]+:/.*") && !out.startsWith("file:")) {
-            return; // a Hadoop file system: the writer checks existence and the directory itself
-        }
-        Path p = Path.of(out).toAbsolutePath();
-        Path dir = p.getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw new UserError(out, "directory " + dir + " does not exist", "an existing, writable directory");
-        }
-        if (!Files.isWritable(dir)) {
-            throw new UserError(out, "directory " + dir + " is not writable", "an existing, writable directory");
-        }
-        if (Files.isDirectory(p)) {
-            throw new UserError(out, "is a directory", "a file path");
-        }
-        if (Files.exists(p) && !overwrite) {
-            throw new UserError(out, "already exists", "a new path or --overwrite");
-        }
+        TensorFiles.checkOutput(out, overwrite);
     }
 
     static boolean samePath(String a, String b) {
@@ -292,7 +306,7 @@ public final class JobLauncher {
     }
 
     /** Spark configuration: Kryo with our registrator (registration required), our JVM flags on executors. */
-    static SparkConf sparkConf(Map<String, String> conf, String master) {
+    public static SparkConf sparkConf(Map<String, String> conf, String master) {
         SparkConf sc = new SparkConf();
         for (var e : conf.entrySet()) {
             if (e.getKey().startsWith("spark.")) sc.set(e.getKey(), e.getValue());
@@ -304,6 +318,13 @@ public final class JobLauncher {
         sc.setIfMissing("spark.kryo.registrator", LongAttnKryoRegistrator.class.getName());
         sc.setIfMissing("spark.kryo.registrationRequired", "true");
         sc.setIfMissing("spark.ui.enabled", "false");
+        // a standalone driver takes its secret from spark.authenticate.secret only; the environment keeps it off
+        // command lines (ps) and out of files, as the daemons and executors already take it
+        String secret = System.getenv("_SPARK_AUTH_SECRET");
+        if (sc.getBoolean("spark.authenticate", false) && !sc.contains("spark.authenticate.secret") && secret != null
+                && !secret.isEmpty()) {
+            sc.set("spark.authenticate.secret", secret);
+        }
         // running tasks report their units-done accumulator with each heartbeat (progress lines)
         sc.setIfMissing("spark.executor.heartbeatInterval", "3s");
         String flags = jvmFlags();

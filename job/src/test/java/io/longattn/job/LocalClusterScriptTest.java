@@ -9,11 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -31,18 +27,7 @@ class LocalClusterScriptTest {
     Path dir;
 
     String script(Path state, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("bash", Path.of("..", "bin", "local-cluster").toString()));
-        cmd.addAll(Arrays.asList(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        Map<String, String> env = pb.environment();
-        env.put("LONGATTN_CLUSTER_DIR", state.toString());
-        env.put("LONGATTN_CLASSPATH", System.getProperty("java.class.path"));
-        env.put("JAVA_HOME", System.getProperty("java.home"));
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(2, TimeUnit.MINUTES), out);
-        assertEquals(0, p.exitValue(), out);
-        return out;
+        return ClusterScript.run(state, args);
     }
 
     @Test
@@ -67,7 +52,10 @@ class LocalClusterScriptTest {
                 System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
                 rc = Cli.execute("run", "--q", qkv[0], "--k", qkv[1], "--v", qkv[2], "--out", dir.resolve("o.npy").toString(),
                         "--causal", "--master", url, "--conf", "spark.longattn.progressSeconds=0",
-                        "--conf", "spark.executor.memory=512m", "--conf", "spark.executor.extraClassPath=" + cp);
+                        "--conf", "spark.executor.memory=512m", "--conf", "spark.executor.extraClassPath=" + cp,
+                        "--conf", "spark.authenticate=true", "--conf", "spark.authenticate.secret=" + Files.readString(state.resolve("secret")),
+                        // executors of a loaded machine may take longer than Spark's 30 s to register
+                        "--conf", "spark.scheduler.maxRegisteredResourcesWaitingTime=120s");
             } finally {
                 System.setErr(oldErr);
             }

@@ -32,15 +32,16 @@ public final class Cli implements Callable<Integer> {
                 || java.util.Arrays.asList(args).contains("--verbose"), cmd.getErr()));
         cl.setParameterExceptionHandler((ex, a) -> {
             PrintWriter err = ex.getCommandLine().getErr();
-            err.println("longattn: " + parameterMessage(ex));
+            // picocli quotes the user's arguments as given: escaped like every other error line
+            err.println("longattn: " + UserError.printable(parameterMessage(ex)));
             err.flush();
             return 2;
         });
         String unknown = unknownOption(cl, args);
         if (unknown != null) {
             String cmd = args[0] + (args.length > 1 && !args[1].startsWith("-") ? " " + args[1] : "");
-            cl.getErr().println("longattn: " + unknown + ": unknown option for '" + cmd
-                    + "', expected one of the options in 'longattn " + cmd + " --help'");
+            cl.getErr().println("longattn: " + UserError.printable(unknown + ": unknown option for '" + cmd
+                    + "', expected one of the options in 'longattn " + cmd + " --help'"));
             cl.getErr().flush();
             return 2;
         }
@@ -80,6 +81,10 @@ public final class Cli implements Callable<Integer> {
     }
 
     static int handle(Exception ex, boolean verbose, PrintWriter err) {
+        if (io.longattn.job.Interruption.signal() != null) {
+            // Spark stopped under the job because a signal is ending the JVM: its shutdown hook says so
+            return 128 + ("SIGINT".equals(io.longattn.job.Interruption.signal()) ? 2 : 15);
+        }
         Throwable user = userError(ex);
         if (user != null) {
             err.println("longattn: " + user.getMessage());

@@ -49,6 +49,12 @@ final class ShapeOptions {
         positive("--kv-heads", hkv());
         positive("--dim", dim);
         positive("--v-dim", dv());
+        for (String[] f : new String[][]{{"--seq", String.valueOf(seq)}, {"--kv-seq", String.valueOf(sk())}}) {
+            if (Integer.parseInt(f[1]) > io.longattn.job.JobLauncher.MAX_SEQUENCE) {
+                throw new UserError(f[0], f[1] + " tokens is more than a job can plan",
+                        "at most " + io.longattn.job.JobLauncher.MAX_SEQUENCE + " tokens (2^30)");
+            }
+        }
         if (heads % hkv() != 0) throw new UserError("--kv-heads", hkv() + " does not divide --heads " + heads, "a divisor of " + heads);
     }
 

@@ -195,6 +195,13 @@ final class ArrowFormat {
             if (list.length() != rows || items.length() != rows * listSize) {
                 throw corrupt(path, "record batch " + b + " of column " + column + " has inconsistent lengths", null);
             }
+            // Arrow's reader trusts these: a buffer past its body fails midway through a load and leaks what it had read
+            for (int i = 0; i < rb.buffersLength(); i++) {
+                org.apache.arrow.flatbuf.Buffer buf = rb.buffers(i);
+                if (buf.offset() < 0 || buf.length() < 0 || buf.offset() + buf.length() > block.getBodyLength()) {
+                    throw corrupt(path, "record batch " + b + " has a buffer outside its body", null);
+                }
+            }
             if (list.nullCount() != 0) {
                 throw new UserError(path, "column " + column + " has " + list.nullCount() + " null rows in record batch " + b,
                         "no nulls");

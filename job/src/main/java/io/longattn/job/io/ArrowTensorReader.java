@@ -163,7 +163,16 @@ final class ArrowTensorReader implements TensorReader {
             // best effort
         }
         Storage.closeQuietly(in);
-        alloc.close();
+        closeAllocator();
+    }
+
+    /**
+     * Closes the allocator unless a failed load left buffers Arrow no longer references (a corrupt batch that
+     * got past the checks): closing would log the leak as an error before the user's one line. The few bytes
+     * stay with the allocator until the JVM ends.
+     */
+    private void closeAllocator() {
+        if (alloc.getAllocatedMemory() == 0) alloc.close();
     }
 
     @Override
@@ -175,7 +184,7 @@ final class ArrowTensorReader implements TensorReader {
             reader.close();
         } finally {
             Storage.closeQuietly(in);
-            alloc.close();
+            closeAllocator();
         }
     }
 }

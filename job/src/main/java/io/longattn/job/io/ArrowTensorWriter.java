@@ -118,22 +118,51 @@ final class ArrowTensorWriter implements TensorWriter {
         }
     }
 
+    private boolean ended;
+
     @Override
-    public void commit() throws IOException {
+    public void finish() throws IOException {
         if (finished) throw new IllegalStateException(out.path + ": already committed or closed");
-        finished = true;
+        if (ended) return;
         boolean ok = false;
         try {
             if (rows != seq) {
                 throw new IllegalStateException(out.path + ": " + rows + " rows written, expected " + seq + "; nothing was written");
             }
             writer.end();
-            out.commit();
+            out.prepare();
+            ended = true;
             ok = true;
         } finally {
-            if (!ok) out.abort();
+            if (!ok) {
+                finished = true;
+                out.abort();
+                release();
+            }
+        }
+    }
+
+    @Override
+    public void commit() throws IOException {
+        finish();
+        finished = true;
+        try {
+            out.commit();
+        } finally {
             release();
         }
+    }
+
+    /** The file being written (for {@link OutputGroup}). */
+    Storage.OutputFile output() {
+        return out;
+    }
+
+    /** Committed by an {@link OutputGroup}: only the Arrow buffers are left to free. */
+    void markCommitted() {
+        if (finished) return;
+        finished = true;
+        release();
     }
 
     private void release() {

@@ -73,14 +73,36 @@ final class NpyTensorWriter implements TensorWriter {
     }
 
     @Override
-    public void commit() throws IOException {
+    public void finish() throws IOException {
         if (finished) throw new IllegalStateException(out.path + ": already committed or closed");
-        finished = true;
         if (rows != seq) {
+            finished = true;
             out.abort();
             throw new IllegalStateException(out.path + ": " + rows + " rows written, expected " + seq + "; nothing was written");
         }
+        try {
+            out.prepare();
+        } catch (IOException | RuntimeException e) {
+            finished = true;
+            out.abort();
+            throw e;
+        }
+    }
+
+    @Override
+    public void commit() throws IOException {
+        finish();
+        finished = true;
         out.commit();
+    }
+
+    /** The file being written (for {@link OutputGroup}); finished means committed or aborted. */
+    Storage.OutputFile output() {
+        return out;
+    }
+
+    void markCommitted() {
+        finished = true;
     }
 
     @Override

@@ -66,6 +66,13 @@ final class Storage {
                 return Path.of(u.getPath());
             }
             return Path.of(path);
+        } catch (java.nio.file.InvalidPathException e) {
+            String encoding = System.getProperty("sun.jnu.encoding", java.nio.charset.Charset.defaultCharset().name());
+            if (!java.nio.charset.Charset.isSupported(encoding) || !java.nio.charset.Charset.forName(encoding).newEncoder().canEncode(path)) {
+                throw new UserError(path, "cannot be used as a file name under this locale, whose file name encoding "
+                        + encoding + " cannot represent it", "a UTF-8 locale (LANG or LC_ALL=C.UTF-8) or an ASCII path");
+            }
+            throw new UserError(path, "is not a valid path (" + oneLine(e) + ")", "a local path, a file: URI or a Hadoop URI");
         } catch (URISyntaxException | IllegalArgumentException e) {
             throw new UserError(path, "is not a valid path (" + oneLine(e) + ")", "a local path, a file: URI or a Hadoop URI");
         }
@@ -120,6 +127,8 @@ final class Storage {
     abstract static class InputFile implements Closeable {
         final String path;
         private final long size;
+        private long modifiedMillis;
+        private String fileKey;
 
         InputFile(String path, long size) {
             this.path = path;
@@ -128,6 +137,22 @@ final class Storage {
 
         long size() {
             return size;
+        }
+
+        /** Modification time when opened, in milliseconds. */
+        long modifiedMillis() {
+            return modifiedMillis;
+        }
+
+        /** The file's identity (inode and device) where the file system has one, else null. */
+        String fileKey() {
+            return fileKey;
+        }
+
+        InputFile identity(long modifiedMillis, Object fileKey) {
+            this.modifiedMillis = modifiedMillis;
+            this.fileKey = fileKey == null ? null : fileKey.toString();
+            return this;
         }
 
         /** One positioned read into dst; the bytes read, or -1 at the end of the file. */
@@ -186,7 +211,16 @@ final class Storage {
         }
         try {
             long size = ch.size();
-            return new LocalInput(path, ch, size);
+            // the identity of the file opened (not of whatever the name points to a moment later)
+            Object key = attrs.fileKey();
+            long modified = attrs.lastModifiedTime().toMillis();
+            try {
+                BasicFileAttributes now = Files.readAttributes(p, BasicFileAttributes.class);
+                if (java.util.Objects.equals(now.fileKey(), key)) modified = now.lastModifiedTime().toMillis();
+            } catch (IOException | RuntimeException e) {
+                // the attributes read before opening stand
+            }
+            return new LocalInput(path, ch, size).identity(modified, key);
         } catch (IOException e) {
             closeQuietly(ch);
             throw new UserError(path, "cannot be read (" + oneLine(e) + ")", "a readable file");
@@ -218,7 +252,7 @@ final class Storage {
         } catch (IOException e) {
             throw new UserError(path, "cannot be read (" + oneLine(e) + ")", "a readable file");
         }
-        return new HadoopInput(path, in, st.getLen());
+        return new HadoopInput(path, in, st.getLen()).identity(st.getModificationTime(), null);
     }
 
     private static final class LocalInput extends InputFile {
@@ -339,11 +373,16 @@ final class Storage {
 
     /**
      * A file being written under a hidden temporary sibling name ({@code .<name>.tmp-<random>});
-     * {@link #commit()} moves it to the final name, {@link #abort()} deletes it.
+     * {@link #commit()} moves it to the final name, {@link #abort()} deletes it. Committing is two steps so
+     * that several outputs can be committed as one ({@link OutputGroup}): {@link #prepare()} makes the bytes
+     * durable, {@link #publish()} gives them the final name, {@link #finishCommit()} drops the temporary name.
      */
     abstract static class OutputFile {
         final String path;
         final boolean overwrite;
+        /** The size the file will have (0: unknown): a full disk says how much was needed. */
+        long expectedBytes;
+        long bytesWritten;
 
         OutputFile(String path, boolean overwrite) {
             this.path = path;
@@ -352,22 +391,140 @@ final class Storage {
 
         abstract WritableByteChannel channel();
 
-        /** Flushes, closes and renames into place; on failure the temporary file is deleted. */
-        abstract void commit() throws IOException;
+        /** Flushes the bytes to stable storage; the file is still under its temporary name. */
+        abstract void prepare() throws IOException;
+
+        /**
+         * Gives the prepared file its final name. Without overwrite it fails with a UserError when the name
+         * exists, however late the name appeared (no check-then-rename window).
+         */
+        abstract void publish() throws IOException;
+
+        /** Undoes a {@link #publish()} of a new file (another output of the same commit failed); best effort. */
+        abstract void unpublish();
+
+        /** After every output of a commit is published: drops the temporary name and releases the file. */
+        abstract void finishCommit();
+
+        /** Prepares, publishes and finishes; on failure the temporary file is deleted. */
+        final void commit() throws IOException {
+            boolean ok = false;
+            try {
+                prepare();
+                publish();
+                ok = true;
+            } finally {
+                if (ok) finishCommit();
+                else abort();
+            }
+        }
 
         /** Closes and deletes the temporary file; never throws. */
         abstract void abort();
 
         /** The temporary file's path (for tests and messages). */
         abstract String tempPath();
+
+        /** The channel writers use: counts bytes, and a failed write becomes {@link #writeFailed}. */
+        WritableByteChannel counted(WritableByteChannel inner, String where) {
+            return new WritableByteChannel() {
+                @Override
+                public int write(ByteBuffer src) {
+                    try {
+                        int n = inner.write(src);
+                        bytesWritten += n;
+                        return n;
+                    } catch (IOException e) {
+                        throw writeFailed(e, where);
+                    }
+                }
+
+                @Override
+                public boolean isOpen() {
+                    return inner.isOpen();
+                }
+
+                @Override
+                public void close() throws IOException {
+                    inner.close();
+                }
+            };
+        }
+
+        /** A write that failed for want of space or an I/O error: one line with the bytes written and needed. */
+        UserError writeFailed(IOException e, String where) {
+            String need = expectedBytes > 0 ? ", about " + expectedBytes + " needed" : "";
+            String expected = expectedBytes > 0 ? "about " + expectedBytes + " bytes of free space in " + where
+                    : "enough free space in " + where;
+            return new UserError(path, "cannot be written (" + oneLine(e) + ") after " + bytesWritten + " bytes" + need
+                    + "; nothing was written", expected, e);
+        }
     }
 
+    /** The temporary names of outputs being written by this JVM: never taken for a dead job's leftovers. */
+    private static final java.util.Set<Path> LIVE_TEMPS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** Deletes the temporary files of every output this JVM is writing (it is being ended); returns how many. */
+    static int abandonAll() {
+        int n = 0;
+        for (Path t : LIVE_TEMPS) {
+            try {
+                if (Files.deleteIfExists(t)) n++;
+            } catch (IOException | RuntimeException ignored) {
+                // best effort: the next run for the same output removes it
+            }
+            LIVE_TEMPS.remove(t);
+        }
+        return n;
+    }
+
+    /** Seconds a temporary file must be unchanged before it may be removed as a dead job's. */
+    static final long STALE_TEMP_SECONDS = 5;
+
     static String tempName(String finalName) {
-        return "." + finalName + ".tmp-" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+        return tempPrefix(finalName) + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+    }
+
+    static String tempPrefix(String finalName) {
+        return "." + finalName + ".tmp-";
     }
 
     static OutputFile createOutput(String path, boolean overwrite, boolean forceHadoop) {
-        if (forceHadoop || isHadoop(path)) return createHadoop(path, overwrite);
+        return createOutput(path, overwrite, forceHadoop, 0);
+    }
+
+    static OutputFile createOutput(String path, boolean overwrite, boolean forceHadoop, long expectedBytes) {
+        OutputFile out = forceHadoop || isHadoop(path) ? createHadoop(path, overwrite) : createLocal(path, overwrite);
+        out.expectedBytes = expectedBytes;
+        return out;
+    }
+
+    /**
+     * The checks of {@link #createOutput} without creating anything, for the driver before Spark starts: a
+     * local output's directory exists and is writable, the path is no directory, and it is new unless
+     * overwrite (a dangling symbolic link is not new). Hadoop paths are checked when created.
+     */
+    static void checkOutput(String path, boolean overwrite) {
+        if (isHadoop(path)) return;
+        Path p = localPath(path).toAbsolutePath();
+        Path dir = p.getParent();
+        if (dir == null || p.getFileName() == null) throw new UserError(path, "is not a file path", "a path to a new file");
+        if (!Files.isDirectory(dir)) {
+            throw new UserError(path, "directory " + dir + " does not exist", "an existing, writable directory");
+        }
+        if (!Files.isWritable(dir)) {
+            throw new UserError(path, "directory " + dir + " is not writable", "an existing, writable directory");
+        }
+        if (Files.isDirectory(p)) throw new UserError(path, "is a directory", "a file path");
+        if (!overwrite && Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+            if (Files.isSymbolicLink(p) && !Files.exists(p)) {
+                throw new UserError(path, "already exists as a symbolic link to a missing file", "a new path or --overwrite");
+            }
+            throw new UserError(path, "already exists", "a new path or --overwrite");
+        }
+    }
+
+    private static OutputFile createLocal(String path, boolean overwrite) {
         Path p = localPath(path).toAbsolutePath();
         Path dir = p.getParent();
         if (dir == null || p.getFileName() == null) throw new UserError(path, "is not a file path", "a path to a new file");
@@ -381,21 +538,66 @@ final class Storage {
         if (!Files.isWritable(dir)) {
             throw new UserError(path, "directory " + dir + " is not writable", "an existing, writable directory");
         }
+        removeStaleTemps(dir, p.getFileName().toString());
         Path tmp = dir.resolve(tempName(p.getFileName().toString()));
+        FileChannel ch;
         try {
-            FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            return new LocalOutput(path, overwrite, p, tmp, ch);
+            ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         } catch (AccessDeniedException e) {
             throw new UserError(path, "directory " + dir + " is not writable", "an existing, writable directory");
         } catch (IOException e) {
             throw new UserError(path, "cannot be created (" + oneLine(e) + ")", "a writable output path");
         }
+        LIVE_TEMPS.add(tmp);
+        try {
+            // held until the file is committed or aborted: a later run for the same output sees a locked
+            // temporary file as a live writer's, an unlocked one as a dead job's (the lock dies with the process)
+            ch.tryLock();
+        } catch (IOException | RuntimeException e) {
+            // no locks on this file system: the temporary file is then never taken for a dead job's
+        }
+        return new LocalOutput(path, overwrite, p, tmp, ch);
+    }
+
+    /**
+     * Deletes the hidden temporary files of earlier jobs for the same output whose writer is dead (a driver
+     * killed with SIGKILL cannot delete its own): a file no process holds a lock on and unchanged for a few
+     * seconds. Best effort: a file that cannot be examined stays.
+     */
+    static int removeStaleTemps(Path dir, String finalName) {
+        String prefix = tempPrefix(finalName);
+        int removed = 0;
+        try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir, e -> e.getFileName().toString().startsWith(prefix))) {
+            for (Path t : ds) {
+                if (LIVE_TEMPS.contains(t)) continue;
+                try {
+                    BasicFileAttributes a = Files.readAttributes(t, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                    if (!a.isRegularFile()) continue;
+                    if (System.currentTimeMillis() - a.lastModifiedTime().toMillis() < STALE_TEMP_SECONDS * 1000) continue;
+                    try (FileChannel ch = FileChannel.open(t, StandardOpenOption.WRITE)) {
+                        java.nio.channels.FileLock lock = ch.tryLock();
+                        if (lock == null) continue; // a live writer in another process
+                        Files.deleteIfExists(t);
+                        removed++;
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // not ours to judge: leave it
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // an unlistable directory: the create that follows reports what is wrong with it
+        }
+        return removed;
     }
 
     private static final class LocalOutput extends OutputFile {
         private final Path target;
         private final Path tmp;
         private final FileChannel ch;
+        private final WritableByteChannel counting;
+        private boolean prepared;
+        private boolean linked;
+        private boolean moved;
         private boolean done;
 
         LocalOutput(String path, boolean overwrite, Path target, Path tmp, FileChannel ch) {
@@ -403,36 +605,84 @@ final class Storage {
             this.target = target;
             this.tmp = tmp;
             this.ch = ch;
+            this.counting = counted(ch, String.valueOf(tmp.getParent()));
         }
 
         @Override
         WritableByteChannel channel() {
-            return ch;
+            return counting;
         }
 
         @Override
-        void commit() throws IOException {
+        void prepare() throws IOException {
             if (done) throw new IllegalStateException(path + ": already committed or aborted");
+            if (prepared) return;
             try {
                 ch.force(false);
-                ch.close();
-                if (!overwrite && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-                    throw new UserError(path, "already exists (it appeared while the output was being written)",
-                            "a new path or --overwrite");
-                }
-                if (overwrite) keepPermissions(target, tmp);
+            } catch (IOException e) {
+                throw writeFailed(e, String.valueOf(tmp.getParent()));
+            }
+            prepared = true;
+        }
+
+        @Override
+        void publish() throws IOException {
+            if (!prepared) throw new IllegalStateException(path + ": publish before prepare");
+            if (overwrite) {
+                keepPermissions(target, tmp);
                 try {
                     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
                 } catch (AtomicMoveNotSupportedException e) {
                     Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-                } catch (FileAlreadyExistsException e) {
-                    if (!overwrite) throw new UserError(path, "already exists", "a new path or --overwrite");
-                    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
                 }
-                done = true;
-            } finally {
-                if (!done) abort();
+                moved = true;
+                return;
             }
+            // a hard link fails when the name exists, however late it appeared; a rename would replace it
+            try {
+                Files.createLink(target, tmp);
+                linked = true;
+            } catch (FileAlreadyExistsException e) {
+                throw appeared();
+            } catch (UnsupportedOperationException | IOException e) {
+                // no hard links here (some network and FUSE file systems): a rename that refuses an existing name
+                if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) throw appeared();
+                try {
+                    Files.move(tmp, target);
+                } catch (FileAlreadyExistsException e2) {
+                    throw appeared();
+                }
+                moved = true;
+            }
+        }
+
+        private UserError appeared() {
+            return new UserError(path, "already exists (it appeared while the output was being written); nothing was written",
+                    "a new path or --overwrite");
+        }
+
+        @Override
+        void unpublish() {
+            try {
+                if (linked && Files.isSameFile(target, tmp)) Files.delete(target);
+                else if (moved && !overwrite) Files.move(target, tmp);
+            } catch (IOException | RuntimeException ignored) {
+                // best effort
+            }
+            linked = false;
+            moved = false;
+        }
+
+        @Override
+        void finishCommit() {
+            done = true;
+            try {
+                if (linked) Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // a hidden second name of a complete output: the next run's cleanup takes it
+            }
+            closeQuietly(ch);
+            LIVE_TEMPS.remove(tmp);
         }
 
         /**
@@ -451,13 +701,16 @@ final class Storage {
 
         @Override
         void abort() {
+            if (done) return; // committed, or aborted before
             done = true;
-            closeQuietly(ch);
+            unpublish();
             try {
                 Files.deleteIfExists(tmp);
             } catch (IOException ignored) {
                 // best effort
             }
+            closeQuietly(ch);
+            LIVE_TEMPS.remove(tmp);
         }
 
         @Override
@@ -506,6 +759,8 @@ final class Storage {
         private final org.apache.hadoop.fs.Path tmp;
         private final FSDataOutputStream out;
         private final WritableByteChannel ch;
+        private boolean prepared;
+        private boolean published;
         private boolean done;
 
         HadoopOutput(String path, boolean overwrite, FileSystem fs, org.apache.hadoop.fs.Path target,
@@ -515,7 +770,7 @@ final class Storage {
             this.target = target;
             this.tmp = tmp;
             this.out = out;
-            this.ch = Channels.newChannel(out);
+            this.ch = counted(Channels.newChannel(out), String.valueOf(tmp.getParent()));
         }
 
         @Override
@@ -524,29 +779,57 @@ final class Storage {
         }
 
         @Override
-        void commit() throws IOException {
+        void prepare() throws IOException {
             if (done) throw new IllegalStateException(path + ": already committed or aborted");
+            if (prepared) return;
             try {
                 out.close();
-                if (fs.exists(target)) {
-                    if (!overwrite) {
-                        throw new UserError(path, "already exists (it appeared while the output was being written)",
-                                "a new path or --overwrite");
-                    }
-                    // the replacement must not be readable by more people than the file it replaces
-                    fs.setPermission(tmp, fs.getFileStatus(target).getPermission());
-                    fs.delete(target, false);
-                }
-                if (!fs.rename(tmp, target)) throw new IOException(path + ": rename of " + tmp + " failed");
-                done = true;
-            } finally {
-                if (!done) abort();
+            } catch (IOException e) {
+                throw writeFailed(e, String.valueOf(tmp.getParent()));
             }
+            prepared = true;
+        }
+
+        /**
+         * Hadoop has no rename that refuses an existing name on every file system (HDFS's rename does; S3A's
+         * is a copy): the existence check stays, and the window between check and rename remains there.
+         */
+        @Override
+        void publish() throws IOException {
+            if (fs.exists(target)) {
+                if (!overwrite) {
+                    throw new UserError(path, "already exists (it appeared while the output was being written); nothing was written",
+                            "a new path or --overwrite");
+                }
+                // the replacement must not be readable by more people than the file it replaces
+                fs.setPermission(tmp, fs.getFileStatus(target).getPermission());
+                fs.delete(target, false);
+            }
+            if (!fs.rename(tmp, target)) throw new IOException(path + ": rename of " + tmp + " failed");
+            published = true;
+        }
+
+        @Override
+        void unpublish() {
+            if (!published || overwrite) return;
+            try {
+                fs.rename(target, tmp);
+            } catch (IOException | RuntimeException ignored) {
+                // best effort
+            }
+            published = false;
+        }
+
+        @Override
+        void finishCommit() {
+            done = true;
         }
 
         @Override
         void abort() {
+            if (done) return;
             done = true;
+            unpublish();
             try {
                 out.close();
             } catch (IOException | RuntimeException ignored) {

@@ -36,7 +36,8 @@ public final class TensorFiles {
         Storage.InputFile in = Storage.openInput(path, forceHadoop);
         String location = forceHadoop ? path : Storage.location(path);
         try {
-            return format == TensorFormat.NPY ? inspectNpy(in, location, role, lse) : ArrowFormat.inspect(in, location, role, lse);
+            TensorHeader h = format == TensorFormat.NPY ? inspectNpy(in, location, role, lse) : ArrowFormat.inspect(in, location, role, lse);
+            return h.withFingerprint(InputFingerprint.of(in));
         } catch (IOException e) {
             throw new UserError(path, "cannot be read (" + Storage.oneLine(e) + ")", "a readable file", e);
         } finally {
@@ -104,10 +105,57 @@ public final class TensorFiles {
     static TensorReader open(TensorHeader h, boolean forceHadoop) {
         Storage.InputFile in = Storage.openInput(h.location(), h.path(), forceHadoop);
         try {
+            checkUnchanged(h, in);
             return h.format() == TensorFormat.NPY ? new NpyTensorReader(h, in) : new ArrowTensorReader(h, in);
         } catch (RuntimeException e) {
             Storage.closeQuietly(in);
             throw e;
+        }
+    }
+
+    /**
+     * Deletes the temporary files of every local output this JVM is still writing, for a JVM that is being ended
+     * by a signal; returns how many were deleted.
+     */
+    public static int abandonUnfinished() {
+        return Storage.abandonAll();
+    }
+
+    /**
+     * Checks an output path before anything is computed: a local path's directory exists and is writable,
+     * the path is not a directory and is new unless overwrite (a dangling symbolic link counts as existing).
+     * @throws UserError naming the path
+     */
+    public static void checkOutput(String path, boolean overwrite) {
+        Storage.checkOutput(path, overwrite);
+    }
+
+    /**
+     * Checks that the file still has the fingerprint it had when inspected (the driver, before it commits
+     * the outputs: a change after the last task opened it is caught too).
+     * @throws UserError naming the file when it changed
+     */
+    public static void verifyUnchanged(TensorHeader h) {
+        if (h.fingerprint() == null) return;
+        Storage.InputFile in = Storage.openInput(h.location(), h.path(), false);
+        try {
+            checkUnchanged(h, in);
+        } finally {
+            Storage.closeQuietly(in);
+        }
+    }
+
+    private static void checkUnchanged(TensorHeader h, Storage.InputFile in) {
+        if (h.fingerprint() == null) return;
+        String difference;
+        try {
+            difference = h.fingerprint().difference(InputFingerprint.of(in));
+        } catch (IOException e) {
+            difference = "it cannot be read any more: " + Storage.oneLine(e);
+        }
+        if (difference != null) {
+            throw new UserError(h.path(), "changed since it was inspected (" + difference + ")",
+                    "an input left unchanged while the job runs");
         }
     }
 
@@ -142,7 +190,9 @@ public final class TensorFiles {
         if (column == null || column.isEmpty()) throw new IllegalArgumentException("column must be named");
         if (dtype == null) throw new IllegalArgumentException("dtype must be given");
         TensorFormat format = TensorFormat.fromPath(path);
-        Storage.OutputFile out = Storage.createOutput(path, overwrite, forceHadoop);
+        // what a full disk's message says was needed: the data plus the .npy header or Arrow's metadata
+        long expected = (long) seq * heads * dim * dtype.bytes() + (format == TensorFormat.NPY ? 128 : 1024);
+        Storage.OutputFile out = Storage.createOutput(path, overwrite, forceHadoop, expected);
         try {
             if (format == TensorFormat.NPY) {
                 long[] shape = lse ? new long[]{seq, heads} : new long[]{seq, heads, dim};

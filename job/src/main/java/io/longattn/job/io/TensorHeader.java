@@ -25,6 +25,7 @@ public final class TensorHeader implements Serializable {
     private final String column;
     private final long dataOffset;
     private final long[] batchRowStarts;
+    private InputFingerprint fingerprint;
 
     /** A header whose file is opened by the path as given (see the full constructor). */
     public TensorHeader(String path, TensorFormat format, DType dtype, int seq, int heads, int dim, boolean rank2,
@@ -71,6 +72,18 @@ public final class TensorHeader implements Serializable {
         if (format == TensorFormat.ARROW && this.batchRowStarts.length == 0) {
             throw new IllegalArgumentException("an Arrow tensor needs at least one record batch");
         }
+    }
+
+    /** This header with the fingerprint its file had when inspected; readers opened from it check the file still has it. */
+    TensorHeader withFingerprint(InputFingerprint f) {
+        TensorHeader h = new TensorHeader(path, location, format, dtype, seq, heads, dim, rank2, column, dataOffset, batchRowStarts);
+        h.fingerprint = f;
+        return h;
+    }
+
+    /** The file's fingerprint when it was inspected; null for a header made by hand. */
+    public InputFingerprint fingerprint() {
+        return fingerprint;
     }
 
     /** The file as the user named it; every message uses this. */

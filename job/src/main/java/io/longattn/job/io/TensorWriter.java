@@ -25,6 +25,13 @@ public interface TensorWriter extends Closeable {
     void append(float[] src, int offset, int tokens) throws IOException;
 
     /**
+     * Writes the file's last bytes and makes them durable, still under the temporary name: the first half
+     * of {@link #commit()}, for committing several outputs as one ({@link OutputGroup}).
+     * @throws IllegalStateException when fewer (or more) than seq rows were written; the temporary file is deleted
+     */
+    void finish() throws IOException;
+
+    /**
      * Finishes the file and moves it to its final path atomically.
      * @throws IllegalStateException when fewer (or more) than seq rows were written; the temporary file is deleted
      * @throws UserError when the final path appeared meanwhile and overwrite is off

@@ -38,6 +38,11 @@ public final class Report {
                 .put("task_seconds", s.taskSeconds());
     }
 
+    /** The report's text, as {@link #write} writes it (for committing it with the job's outputs). */
+    public static String text(JobSummary s) {
+        return of(s) + "\n";
+    }
+
     public static void write(String path, JobSummary s) {
         try {
             Files.writeString(Path.of(path), of(s) + "\n", StandardCharsets.UTF_8);

@@ -1,6 +1,7 @@
 package io.longattn.job.spark;
 
 import io.longattn.job.io.DType;
+import io.longattn.job.io.OutputGroup;
 import io.longattn.job.io.TensorFiles;
 import io.longattn.job.io.TensorWriter;
 import io.longattn.job.report.JobSummary;
@@ -39,7 +40,8 @@ public final class AttentionJob {
     private AttentionJob() {
     }
 
-    public static JobSummary run(JavaSparkContext jsc, PlannedJob r, PrintStream log) {
+    /** Runs the job and writes every row into outputs, which the caller commits (with its report). */
+    public static JobSummary run(JavaSparkContext jsc, PlannedJob r, PrintStream log, OutputGroup outputs) {
         long t0 = System.nanoTime();
         ChunkPlan plan = r.plan();
         AttentionSpec spec = r.spec();
@@ -77,7 +79,7 @@ public final class AttentionJob {
         }
 
         try (Progress progress = new Progress(listener, units.size(), (long) (spec.flops() / (2.0 * (spec.d() + spec.dv()))), spec.flops(), r.progressSeconds(), log)) {
-            writeInOrder(r, plan, results.toLocalIterator());
+            writeInOrder(r, plan, results.toLocalIterator(), outputs);
         } finally {
             jsc.sc().removeSparkListener(listener);
         }
@@ -87,13 +89,14 @@ public final class AttentionJob {
     }
 
     /** Streams results (sorted by chunk, then group) into the output files, one query chunk at a time. */
-    static void writeInOrder(PlannedJob r, ChunkPlan plan, Iterator<Tuple2<Integer, UnitResult>> results) {
+    static void writeInOrder(PlannedJob r, ChunkPlan plan, Iterator<Tuple2<Integer, UnitResult>> results, OutputGroup outputs) {
         AttentionSpec spec = r.spec();
         int hq = spec.hq(), dv = spec.dv(), groups = spec.hkv();
         float[] rows = new float[plan.queryChunk() * hq * dv];
         float[] lseRows = new float[plan.queryChunk() * hq];
-        try (TensorWriter o = TensorFiles.create(r.out(), "o", spec.sq(), hq, dv, DType.FLOAT32, r.overwrite());
-             TensorWriter lse = r.lseOut() == null ? null : TensorFiles.createLse(r.lseOut(), spec.sq(), hq, r.overwrite())) {
+        TensorWriter o = outputs.add(TensorFiles.create(r.out(), "o", spec.sq(), hq, dv, DType.FLOAT32, r.overwrite()));
+        TensorWriter lse = r.lseOut() == null ? null : outputs.add(TensorFiles.createLse(r.lseOut(), spec.sq(), hq, r.overwrite()));
+        try {
             for (int c = 0; c < plan.chunks(); c++) {
                 int tokens = 0;
                 for (int g = 0; g < groups; g++) {
@@ -114,8 +117,8 @@ public final class AttentionJob {
             if (results.hasNext()) {
                 throw new IllegalStateException("job returned more results than units (unit " + results.next()._1() + ")");
             }
-            o.commit();
-            if (lse != null) lse.commit();
+            o.finish();
+            if (lse != null) lse.finish();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -7,6 +7,9 @@ import java.io.PrintStream;
  * GFLOP/s so far and an estimate of the time left (from the modelled cost of the units done).
  */
 final class Progress implements AutoCloseable {
+    /** The fraction of the work done from which the time left is estimated. */
+    static final double ETA_FROM = 0.05;
+
     private final Thread thread;
     private volatile boolean stop;
 
@@ -20,7 +23,8 @@ final class Progress implements AutoCloseable {
                 } catch (InterruptedException e) {
                     return;
                 }
-                if (stop) return;
+                // a signal is ending the JVM: its line is the last one
+                if (stop || io.longattn.job.Interruption.signal() != null) return;
                 long done = Math.min(units.unitsDone(), totalUnits);
                 if (done == last && done == totalUnits) continue;
                 last = done;
@@ -28,7 +32,8 @@ final class Progress implements AutoCloseable {
                 // units differ in cost (causal, windows): the fraction of work is the fraction of pairs
                 double frac = Math.min(1.0, (double) units.pairsDone() / Math.max(1, totalPairs));
                 String rate = done == 0 ? "" : String.format(", %.1f GFLOP/s so far", frac * totalFlops / elapsed / 1e9);
-                String eta = frac > 0 && frac < 1 ? String.format(", ~%.0f s left", elapsed * (1 - frac) / frac) : "";
+                // before a twentieth of the work is done the rate is mostly start-up, and the estimate noise
+                String eta = frac >= ETA_FROM && frac < 1 ? String.format(", ~%.0f s left", elapsed * (1 - frac) / frac) : "";
                 out.printf("longattn: progress %d/%d units, %.0f%% of the work, after %.0f s%s%s%n", done, totalUnits, 100 * frac,
                         elapsed, rate, eta);
             }

@@ -325,7 +325,7 @@ class TensorErrorsTest {
         Files.delete(Path.of(path));
         IoTestSupport.arrow(Path.of(path), schema(IoTestSupport.fixedList("q", 8, IoTestSupport.F32), IoTestSupport.meta(2, 4)), 4, 4);
         UserError e = assertThrows(UserError.class, () -> TensorFiles.open(h));
-        IoTestSupport.assertMessage(e, path, "changed since it was inspected (it has 2 record batches, 1 when inspected)");
+        IoTestSupport.assertMessage(e, path, "changed since it was inspected (its size is ");
         Files.delete(Path.of(path));
         UserError gone = assertThrows(UserError.class, () -> TensorFiles.open(h));
         assertEquals(path + ": does not exist, expected an existing file", gone.getMessage());
