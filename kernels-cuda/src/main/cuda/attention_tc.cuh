@@ -96,11 +96,21 @@ __device__ __forceinline__ float quad_sum(float v) {
     return v + __shfl_xor_sync(0xffffffffu, v, 2);
 }
 
+// 2^x on the special-function unit alone. exp2f compiles to the same MUFU.EX2 wrapped in a range check and
+// two FMULs that keep subnormal results; here those flush to 0. Every use is a softmax weight or rescale
+// factor next to a sum of at least 1 (the row's maximum contributes 2^0), so a weight below 2^-126 is lost
+// in float32 rounding either way; 2^-inf = 0 and 2^0 = 1 exactly, as before.
+__device__ __forceinline__ float exp2_ftz(float x) {
+    float r;
+    asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(r) : "f"(x));
+    return r;
+}
+
 // tanh(x) = 1 - 2 / (e^2x + 1): a few instructions where tanhf's inlined body, repeated over a whole
 // tile of scores, spilled registers. Its error (a few float32 ulps of 1, so relative error near 1e-7 / |x|
 // for small x) is far below the 16-bit and tf32 operand rounding; e^2x = inf gives 1, 0 gives -1.
 __device__ __forceinline__ float tanh_short(float x) {
-    return 1.f - 2.f / (exp2f(x * 2.8853900817779268f) + 1.f);
+    return 1.f - 2.f / (exp2_ftz(x * 2.8853900817779268f) + 1.f);
 }
 
 // Keys [kbase, kbase + TC_BK) of a packed K or V ([keys][DP] elements of type E from key `base`) into a
@@ -278,6 +288,8 @@ __device__ __forceinline__ void tc_tile_loop(
             }
 
             // online softmax: m' = max(m, max_j s_j), alpha = 2^(m - m'), p = 2^(s - m')
+            float alpha[WM][2];
+            bool steady = true;  // no row of this thread changed its max
 #pragma unroll
             for (int w = 0; w < WM; w++)
 #pragma unroll
@@ -287,31 +299,38 @@ __device__ __forceinline__ void tc_tile_loop(
                     for (int n = 0; n < NB; n++) mx = fmaxf(mx, fmaxf(s[w][n][2 * h], s[w][n][2 * h + 1]));
                     mx = quad_max(mx);
                     float mn = fmaxf(m[w][h], mx);
-                    float alpha, sum = 0.f;
+                    float sum = 0.f;
                     if (mn == -CUDART_INF_F) {  // no key seen yet: the summary stays as it is
-                        alpha = 1.f;
+                        alpha[w][h] = 1.f;
 #pragma unroll
                         for (int n = 0; n < NB; n++) s[w][n][2 * h] = s[w][n][2 * h + 1] = 0.f;
                     } else {
-                        alpha = exp2f(m[w][h] - mn);
+                        alpha[w][h] = exp2_ftz(m[w][h] - mn);
 #pragma unroll
                         for (int n = 0; n < NB; n++)
 #pragma unroll
                             for (int c = 0; c < 2; c++) {
-                                float p = exp2f(s[w][n][2 * h + c] - mn);
+                                float p = exp2_ftz(s[w][n][2 * h + c] - mn);
                                 s[w][n][2 * h + c] = p;
                                 sum += p;
                             }
                     }
                     sum = quad_sum(sum);
-                    l[w][h] = l[w][h] * alpha + sum;
+                    l[w][h] = l[w][h] * alpha[w][h] + sum;
+                    steady &= mn == m[w][h];
                     m[w][h] = mn;
-#pragma unroll
-                    for (int n = 0; n < NO; n++) {
-                        acc[w][n][2 * h] *= alpha;
-                        acc[w][n][2 * h + 1] *= alpha;
-                    }
                 }
+            // Once a row has seen most of its keys its max rarely moves, and alpha = 1 leaves acc's bits as
+            // they are: skipping the multiply when no row of the warp moved gives the same bits, and the
+            // vote keeps the branch warp-uniform.
+            if (!__all_sync(0xffffffffu, steady)) {
+#pragma unroll
+                for (int w = 0; w < WM; w++)
+#pragma unroll
+                    for (int n = 0; n < NO; n++)
+#pragma unroll
+                        for (int c = 0; c < 4; c++) acc[w][n][c] *= alpha[w][c >> 1];
+            }
 
             cp_async_wait_all();
             __syncthreads();  // V(t) visible; every warp is done with sK
