@@ -167,9 +167,13 @@ __device__ __forceinline__ void tc_tile_loop(
     // does; elsewhere Q's fragments live in registers for the whole key loop.
     constexpr bool QS = !TF32 && DP == 128;
     extern __shared__ __align__(16) unsigned char smem_tc[];
-    E* sK = reinterpret_cast<E*>(smem_tc);
-    E* sV = sK + TC_BK * SS;
-    E* sQ = sV + TC_BK * SS;
+    // 16-bit at D = 64: K and V tiles double-buffered ([K0][V0][K1][V1]), so tile t + 1 loads during all of
+    // tile t behind one barrier per tile. Elsewhere single buffers: V(t) loads behind the scores, K(t + 1)
+    // behind P V, two barriers per tile (at 16-bit D = 128 the second pair of copies spilled registers; tf32
+    // at D = 128 would fit one block per SM).
+    constexpr bool DB = !TF32 && DP == 64;
+    constexpr int KV_BUF = 2 * TC_BK * SS;  // elements of one K and V pair
+    E* const sQ = reinterpret_cast<E*>(smem_tc) + (DB ? 2 : 1) * KV_BUF;
 
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int g = lane >> 2, t = lane & 3;
@@ -245,14 +249,30 @@ __device__ __forceinline__ void tc_tile_loop(
 
     if (block_lo < block_hi) {
         const int t_first = block_lo / TC_BK, t_last = (block_hi - 1) / TC_BK;
-        tc_load_tile<E, DP, SS, TC_BK>(sK, k, t_first * TC_BK, kv_from, kv_to, kv_base);
-        cp_async_commit();
+        {
+            E* const sK = reinterpret_cast<E*>(smem_tc) + (DB ? (t_first & 1) * KV_BUF : 0);
+            tc_load_tile<E, DP, SS, TC_BK>(sK, k, t_first * TC_BK, kv_from, kv_to, kv_base);
+            if constexpr (DB) tc_load_tile<E, DP, SS, TC_BK>(sK + TC_BK * SS, v, t_first * TC_BK, kv_from, kv_to, kv_base);
+            cp_async_commit();
+        }
         for (int tt = t_first; tt <= t_last; tt++) {
             const int kbase = tt * TC_BK;
+            E* const sK = reinterpret_cast<E*>(smem_tc) + (DB ? (tt & 1) * KV_BUF : 0);
+            E* const sV = sK + TC_BK * SS;
             cp_async_wait_all();
-            __syncthreads();  // K(t) visible; every warp is past P V of tile t - 1, so sV may be refilled
-            tc_load_tile<E, DP, SS, TC_BK>(sV, v, kbase, kv_from, kv_to, kv_base);
-            cp_async_commit();
+            if constexpr (DB) {
+                __syncthreads();  // K(t), V(t) visible; every warp is past tile t - 1, whose buffers refill now
+                if (tt < t_last) {
+                    E* const nK = reinterpret_cast<E*>(smem_tc) + ((tt + 1) & 1) * KV_BUF;
+                    tc_load_tile<E, DP, SS, TC_BK>(nK, k, kbase + TC_BK, kv_from, kv_to, kv_base);
+                    tc_load_tile<E, DP, SS, TC_BK>(nK + TC_BK * SS, v, kbase + TC_BK, kv_from, kv_to, kv_base);
+                    cp_async_commit();
+                }
+            } else {
+                __syncthreads();  // K(t) visible; every warp is past P V of tile t - 1, so sV may be refilled
+                tc_load_tile<E, DP, SS, TC_BK>(sV, v, kbase, kv_from, kv_to, kv_base);
+                cp_async_commit();
+            }
 
             float s[WM][NB][4];
 #pragma unroll
@@ -376,11 +396,13 @@ __device__ __forceinline__ void tc_tile_loop(
                         for (int c = 0; c < 4; c++) acc[w][n][c] *= alpha[w][c >> 1];
             }
 
-            cp_async_wait_all();
-            __syncthreads();  // V(t) visible; every warp is done with sK
-            if (tt < t_last) {
-                tc_load_tile<E, DP, SS, TC_BK>(sK, k, kbase + TC_BK, kv_from, kv_to, kv_base);
-                cp_async_commit();
+            if constexpr (!DB) {
+                cp_async_wait_all();
+                __syncthreads();  // V(t) visible; every warp is done with sK
+                if (tt < t_last) {
+                    tc_load_tile<E, DP, SS, TC_BK>(sK, k, kbase + TC_BK, kv_from, kv_to, kv_base);
+                    cp_async_commit();
+                }
             }
 
             // O += P V, keys in ascending steps. The sum l uses P before rounding, as FA2 does.

@@ -158,13 +158,16 @@ public final class CudaAttention implements AutoCloseable {
     }
 
     /**
-     * Dynamic shared memory of a tensor-core block (attention_tc.cuh): one K and one V tile (64 keys, 32 for
-     * 16-bit at width 128), and for 16-bit at width 128 also the block's 128 Q rows; every row padded by 16 bytes.
+     * Dynamic shared memory of a tensor-core block (attention_tc.cuh): K and V tiles of 64 keys, two of each
+     * (double buffers) for 16-bit at width 64; for 16-bit at width 128 one of each of 32 keys and the block's
+     * 128 Q rows; every row padded by 16 bytes.
      */
     static int tcSharedBytes(Precision p, int width) {
         int row = width * tcElementBytes(p) + 16;
-        boolean qShared = tcElementBytes(p) == 2 && width == 128;
-        return 2 * (qShared ? TILE_KEYS / 2 : TILE_KEYS) * row + (qShared ? 128 * row : 0);
+        boolean half = tcElementBytes(p) == 2;
+        if (half && width == 64) return 4 * TILE_KEYS * row;
+        if (half) return 2 * (TILE_KEYS / 2) * row + 128 * row;
+        return 2 * TILE_KEYS * row;
     }
 
     /** Keys per tile (attention.cu's LONGATTN_TN x 8): 64 when D and Dv are at most 64, else 32. */
