@@ -15,11 +15,13 @@ mkdir -p "$out"
 { nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader || true
   "$JAVA" -version 2>&1 | sed -n 1p; python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)'; } | tee "$out/machine.txt"
 precisions=${PRECISIONS:-"fp32 tf32 fp16 bf16"}
-if command -v cuobjdump >/dev/null; then
+# cuobjdump was not on the device's PATH: look in the CUDA toolkit's folders too
+cuobjdump=$(command -v cuobjdump || ls /usr/local/cuda*/bin/cuobjdump 2>/dev/null | head -1 || true)
+if [ -n "$cuobjdump" ]; then
   jar=$(tr ':' '\n' <<< "$cp" | grep kernels-cuda | grep -v tests | head -1)
   if [ -n "$jar" ]; then
     (cd "$out" && unzip -o -q "$jar" io/longattn/kernels/cuda/longattn.fatbin \
-      && cuobjdump -sass io/longattn/kernels/cuda/longattn.fatbin > sass.txt \
+      && "$cuobjdump" -sass io/longattn/kernels/cuda/longattn.fatbin > sass.txt \
       && awk '/Function :/{f=$3} /HMMA|HGMMA/{h[f]++} /LDL|STL/{l[f]++} END{for(k in h) printf "sass %s HMMA/HGMMA %d local %d\n", k, h[k], l[k]+0}' sass.txt \
       | sort | tee sass-summary.txt) || true
   fi

@@ -1,8 +1,9 @@
 // Tensor-core flash-attention forward (--precision tf32, fp16, bf16), included by attention.cu after the
 // exact kernel: the same launch parameters, flags, masks, summary format and split/merge scheme, so the
 // host side and longattn_merge_splits serve both. FlashAttention-2's structure on mma.sync (sm_80+):
-//  - a block is 4 warps; a warp owns WM groups of 16 query rows and keeps their Q fragments, running max,
-//    sum and O accumulators in registers for the whole key loop;
+//  - a block is 4 warps; a warp owns WM groups of 16 query rows and keeps their running max, sum and O
+//    accumulators in registers for the whole key loop, and their Q fragments too except at 16-bit D = 128
+//    (there Q waits in shared memory and the key tiles are 32 keys: the registers hold no more);
 //  - S = Q K^T with m16n8k16 (fp16/bf16 operands) or m16n8k8 (tf32), float32 accumulation;
 //  - the online softmax runs in float32 on the S accumulators (base 2: Q arrives scaled by scale x log2 e);
 //  - P is rounded to the operand type in registers: the m16n8 accumulator layout of two adjacent key
@@ -19,7 +20,9 @@
 
 namespace {
 
-constexpr int TC_BK = 64;  // keys per tile; key splits are multiples of 64 (CudaAttention.TILE_KEYS)
+// Keys per tile: 64, or 32 where two row groups of 128 O columns leave no registers for 64 scores per row
+// (16-bit D = 128). Key splits are multiples of 64 (CudaAttention.TILE_KEYS), hence of both.
+template <bool TF32, int DP> __host__ __device__ constexpr int tc_bk() { return !TF32 && DP == 128 ? 32 : 64; }
 
 struct Tf32 {};  // operand type tags
 struct Fp16 {};
@@ -96,23 +99,33 @@ __device__ __forceinline__ float quad_sum(float v) {
     return v + __shfl_xor_sync(0xffffffffu, v, 2);
 }
 
+// 2^x on the special-function unit alone. exp2f compiles to the same MUFU.EX2 wrapped in a range check and
+// two FMULs that keep subnormal results; here those flush to 0. Every use is a softmax weight or rescale
+// factor next to a sum of at least 1 (the row's maximum contributes 2^0), so a weight below 2^-126 is lost
+// in float32 rounding either way; 2^-inf = 0 and 2^0 = 1 exactly, as before.
+__device__ __forceinline__ float exp2_ftz(float x) {
+    float r;
+    asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(r) : "f"(x));
+    return r;
+}
+
 // tanh(x) = 1 - 2 / (e^2x + 1): a few instructions where tanhf's inlined body, repeated over a whole
 // tile of scores, spilled registers. Its error (a few float32 ulps of 1, so relative error near 1e-7 / |x|
 // for small x) is far below the 16-bit and tf32 operand rounding; e^2x = inf gives 1, 0 gives -1.
 __device__ __forceinline__ float tanh_short(float x) {
-    return 1.f - 2.f / (exp2f(x * 2.8853900817779268f) + 1.f);
+    return 1.f - 2.f / (exp2_ftz(x * 2.8853900817779268f) + 1.f);
 }
 
-// Keys [kbase, kbase + TC_BK) of a packed K or V ([keys][DP] elements of type E from key `base`) into a
-// shared tile [TC_BK][SS]; keys outside [from, to) are zero-filled without being read.
-template <typename E, int DP, int SS>
+// Keys [kbase, kbase + BK) of a packed K or V ([keys][DP] elements of type E from key `base`) into a
+// shared tile [BK][SS]; keys outside [from, to) are zero-filled without being read.
+template <typename E, int DP, int SS, int BK>
 __device__ __forceinline__ void tc_load_tile(E* __restrict__ dst, const E* __restrict__ src, int kbase, int from, int to,
                                              int base) {
     constexpr int PER_CHUNK = 16 / sizeof(E);
     constexpr int CHUNKS = DP / PER_CHUNK;
-    static_assert(TC_BK * CHUNKS % THREADS == 0, "every thread copies the same number of chunks");
+    static_assert(BK * CHUNKS % THREADS == 0, "every thread copies the same number of chunks");
 #pragma unroll
-    for (int n = 0; n < TC_BK * CHUNKS / THREADS; n++) {
+    for (int n = 0; n < BK * CHUNKS / THREADS; n++) {
         int idx = threadIdx.x + n * THREADS;
         int kk = idx / CHUNKS, c = (idx - kk * CHUNKS) * PER_CHUNK;
         int key = kbase + kk;
@@ -123,7 +136,14 @@ __device__ __forceinline__ void tc_load_tile(E* __restrict__ dst, const E* __res
     }
 }
 
-// One block: 4 warps x WM x 16 query rows against key tiles of 64; K and V columns padded to DP (64 or 128).
+// A row's slot in the summary buffers: with key splits in the launch (grid y), split y's rows start at
+// y x rows. Recomputed where used from the launch registers rather than kept in offset pointers, which
+// would hold registers across the key loop (the 16-bit D = 128 loop has none to spare).
+__device__ __forceinline__ long long state_row(int row, int rows) {
+    return (gridDim.y > 1 ? (long long) blockIdx.y * rows : 0LL) + row;
+}
+
+// One block: 4 warps x WM x 16 query rows against key tiles of tc_bk keys; K and V columns padded to DP (64 or 128).
 // Thread layout inside a 16-row group (the mma accumulator layout): lane = 4 g + t holds rows g and g + 8,
 // key (or value) columns 8 n + 2 t and 8 n + 2 t + 1 of every 8-wide block n.
 template <typename P, int DP, int WM>
@@ -138,12 +158,22 @@ __device__ __forceinline__ void tc_tile_loop(
     constexpr bool TF32 = sizeof(E) == 4;
     constexpr int KS = TF32 ? 8 : 16;   // contraction depth of one mma
     constexpr int SS = DP + Op::PAD;    // shared row stride of K and V tiles, in elements
+    constexpr int TC_BK = tc_bk<TF32, DP>();
     constexpr int NB = TC_BK / 8;       // 8-key blocks of S per tile
     constexpr int NO = DP / 8;          // 8-column blocks of O
     constexpr int BQ = 4 * WM * 16;
+    // 16-bit at D = 128: two row groups per warp hold 128 O accumulators per thread, so Q stays in shared
+    // memory (the tile's rows x SS, after K and V) and its fragments are reloaded per contraction step, as FA2
+    // does; elsewhere Q's fragments live in registers for the whole key loop.
+    constexpr bool QS = !TF32 && DP == 128;
     extern __shared__ __align__(16) unsigned char smem_tc[];
-    E* sK = reinterpret_cast<E*>(smem_tc);
-    E* sV = sK + TC_BK * SS;
+    // 16-bit at D = 64: K and V tiles double-buffered ([K0][V0][K1][V1]), so tile t + 1 loads during all of
+    // tile t behind one barrier per tile. Elsewhere single buffers: V(t) loads behind the scores, K(t + 1)
+    // behind P V, two barriers per tile (at 16-bit D = 128 the second pair of copies spilled registers; tf32
+    // at D = 128 would fit one block per SM).
+    constexpr bool DB = !TF32 && DP == 64;
+    constexpr int KV_BUF = 2 * TC_BK * SS;  // elements of one K and V pair
+    E* const sQ = reinterpret_cast<E*>(smem_tc) + (DB ? 2 : 1) * KV_BUF;
 
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int g = lane >> 2, t = lane & 3;
@@ -151,7 +181,18 @@ __device__ __forceinline__ void tc_tile_loop(
     const int wr0 = r0 + warp * WM * 16;  // the warp's first row
 
     // Q fragments (A operand of S = Q K^T), rounded once; rows past the end and columns past d are zero
-    unsigned qf[WM][DP / KS][4];
+    unsigned qf[QS ? 1 : WM][QS ? 1 : DP / KS][4];
+    if constexpr (QS) {
+        // the warp's own rows only: the first barrier of the key loop is not needed for them, __syncwarp is
+        for (int idx = lane; idx < WM * 16 * DP / 2; idx += 32) {
+            int rr = idx / (DP / 2), c = (idx - rr * (DP / 2)) * 2;
+            int r = wr0 + rr;
+            float x0 = r < rows && c < d ? q[(long long) r * d + c] : 0.f;
+            float x1 = r < rows && c + 1 < d ? q[(long long) r * d + c + 1] : 0.f;
+            *reinterpret_cast<unsigned*>(sQ + (warp * WM * 16 + rr) * SS + c) = Op::pack2(x0, x1);
+        }
+        __syncwarp();
+    } else
 #pragma unroll
     for (int w = 0; w < WM; w++) {
         int ra = wr0 + w * 16 + g, rb = ra + 8;
@@ -194,27 +235,44 @@ __device__ __forceinline__ void tc_tile_loop(
         for (int h = 0; h < 2; h++) {
             int row = wr0 + w * 16 + g + 8 * h;
             bool in = (flags & IN_STATE) && row < rows;
-            m[w][h] = in ? st_m[row] : -CUDART_INF_F;
-            l[w][h] = in ? st_l[row] : 0.f;
+            long long sr = state_row(row, rows);
+            m[w][h] = in ? st_m[sr] : -CUDART_INF_F;
+            l[w][h] = in ? st_l[sr] : 0.f;
 #pragma unroll
             for (int n = 0; n < NO; n++)
 #pragma unroll
                 for (int c = 0; c < 2; c++) {
                     int col = n * 8 + 2 * t + c;
-                    acc[w][n][2 * h + c] = in && col < dv ? st_acc[(long long) row * dv + col] : 0.f;
+                    acc[w][n][2 * h + c] = in && col < dv ? st_acc[sr * dv + col] : 0.f;
                 }
         }
 
     if (block_lo < block_hi) {
         const int t_first = block_lo / TC_BK, t_last = (block_hi - 1) / TC_BK;
-        tc_load_tile<E, DP, SS>(sK, k, t_first * TC_BK, kv_from, kv_to, kv_base);
-        cp_async_commit();
+        {
+            E* const sK = reinterpret_cast<E*>(smem_tc) + (DB ? (t_first & 1) * KV_BUF : 0);
+            tc_load_tile<E, DP, SS, TC_BK>(sK, k, t_first * TC_BK, kv_from, kv_to, kv_base);
+            if constexpr (DB) tc_load_tile<E, DP, SS, TC_BK>(sK + TC_BK * SS, v, t_first * TC_BK, kv_from, kv_to, kv_base);
+            cp_async_commit();
+        }
         for (int tt = t_first; tt <= t_last; tt++) {
             const int kbase = tt * TC_BK;
+            E* const sK = reinterpret_cast<E*>(smem_tc) + (DB ? (tt & 1) * KV_BUF : 0);
+            E* const sV = sK + TC_BK * SS;
             cp_async_wait_all();
-            __syncthreads();  // K(t) visible; every warp is past P V of tile t - 1, so sV may be refilled
-            tc_load_tile<E, DP, SS>(sV, v, kbase, kv_from, kv_to, kv_base);
-            cp_async_commit();
+            if constexpr (DB) {
+                __syncthreads();  // K(t), V(t) visible; every warp is past tile t - 1, whose buffers refill now
+                if (tt < t_last) {
+                    E* const nK = reinterpret_cast<E*>(smem_tc) + ((tt + 1) & 1) * KV_BUF;
+                    tc_load_tile<E, DP, SS, TC_BK>(nK, k, kbase + TC_BK, kv_from, kv_to, kv_base);
+                    tc_load_tile<E, DP, SS, TC_BK>(nK + TC_BK * SS, v, kbase + TC_BK, kv_from, kv_to, kv_base);
+                    cp_async_commit();
+                }
+            } else {
+                __syncthreads();  // K(t) visible; every warp is past P V of tile t - 1, so sV may be refilled
+                tc_load_tile<E, DP, SS, TC_BK>(sV, v, kbase, kv_from, kv_to, kv_base);
+                cp_async_commit();
+            }
 
             float s[WM][NB][4];
 #pragma unroll
@@ -237,7 +295,22 @@ __device__ __forceinline__ void tc_tile_loop(
                     }
             } else {
 #pragma unroll
-                for (int kk = 0; kk < DP / 32; kk++)
+                for (int kk = 0; kk < DP / 32; kk++) {
+                    unsigned qa[WM][2][4];
+#pragma unroll
+                    for (int w = 0; w < WM; w++)
+#pragma unroll
+                        for (int j = 0; j < 2; j++) {
+                            if constexpr (QS) {
+                                // four 8x8 matrices: rows +0 / +8 (lane bit 3) x columns +0 / +8 (lane bit 4),
+                                // the m16n8k16 A layout of the register path below
+                                ldmatrix_x4(qa[w][j], sQ + (warp * WM * 16 + w * 16 + (lane & 15)) * SS
+                                                          + (2 * kk + j) * 16 + (lane >> 4) * 8);
+                            } else {
+#pragma unroll
+                                for (int u = 0; u < 4; u++) qa[w][j][u] = qf[QS ? 0 : w][QS ? 0 : 2 * kk + j][u];
+                            }
+                        }
 #pragma unroll
                     for (int n = 0; n < NB; n++) {
                         // four 8x8 matrices: keys 8n..8n+7 x columns 32kk + 8j .. + 7, j = lane / 8
@@ -245,10 +318,11 @@ __device__ __forceinline__ void tc_tile_loop(
                         ldmatrix_x4(b, sK + (n * 8 + (lane & 7)) * SS + kk * 32 + (lane >> 3) * 8);
 #pragma unroll
                         for (int w = 0; w < WM; w++) {
-                            mma<P>(s[w][n], qf[w][2 * kk], b[0], b[1]);
-                            mma<P>(s[w][n], qf[w][2 * kk + 1], b[2], b[3]);
+                            mma<P>(s[w][n], qa[w][0], b[0], b[1]);
+                            mma<P>(s[w][n], qa[w][1], b[2], b[3]);
                         }
                     }
+                }
             }
 
             if (cap > 0.f) {
@@ -278,6 +352,8 @@ __device__ __forceinline__ void tc_tile_loop(
             }
 
             // online softmax: m' = max(m, max_j s_j), alpha = 2^(m - m'), p = 2^(s - m')
+            float alpha[WM][2];
+            bool steady = true;  // no row of this thread changed its max
 #pragma unroll
             for (int w = 0; w < WM; w++)
 #pragma unroll
@@ -287,37 +363,46 @@ __device__ __forceinline__ void tc_tile_loop(
                     for (int n = 0; n < NB; n++) mx = fmaxf(mx, fmaxf(s[w][n][2 * h], s[w][n][2 * h + 1]));
                     mx = quad_max(mx);
                     float mn = fmaxf(m[w][h], mx);
-                    float alpha, sum = 0.f;
+                    float sum = 0.f;
                     if (mn == -CUDART_INF_F) {  // no key seen yet: the summary stays as it is
-                        alpha = 1.f;
+                        alpha[w][h] = 1.f;
 #pragma unroll
                         for (int n = 0; n < NB; n++) s[w][n][2 * h] = s[w][n][2 * h + 1] = 0.f;
                     } else {
-                        alpha = exp2f(m[w][h] - mn);
+                        alpha[w][h] = exp2_ftz(m[w][h] - mn);
 #pragma unroll
                         for (int n = 0; n < NB; n++)
 #pragma unroll
                             for (int c = 0; c < 2; c++) {
-                                float p = exp2f(s[w][n][2 * h + c] - mn);
+                                float p = exp2_ftz(s[w][n][2 * h + c] - mn);
                                 s[w][n][2 * h + c] = p;
                                 sum += p;
                             }
                     }
                     sum = quad_sum(sum);
-                    l[w][h] = l[w][h] * alpha + sum;
+                    l[w][h] = l[w][h] * alpha[w][h] + sum;
+                    steady &= mn == m[w][h];
                     m[w][h] = mn;
-#pragma unroll
-                    for (int n = 0; n < NO; n++) {
-                        acc[w][n][2 * h] *= alpha;
-                        acc[w][n][2 * h + 1] *= alpha;
-                    }
                 }
+            // Once a row has seen most of its keys its max rarely moves, and alpha = 1 leaves acc's bits as
+            // they are: skipping the multiply when no row of the warp moved gives the same bits, and the
+            // vote keeps the branch warp-uniform.
+            if (!__all_sync(0xffffffffu, steady)) {
+#pragma unroll
+                for (int w = 0; w < WM; w++)
+#pragma unroll
+                    for (int n = 0; n < NO; n++)
+#pragma unroll
+                        for (int c = 0; c < 4; c++) acc[w][n][c] *= alpha[w][c >> 1];
+            }
 
-            cp_async_wait_all();
-            __syncthreads();  // V(t) visible; every warp is done with sK
-            if (tt < t_last) {
-                tc_load_tile<E, DP, SS>(sK, k, kbase + TC_BK, kv_from, kv_to, kv_base);
-                cp_async_commit();
+            if constexpr (!DB) {
+                cp_async_wait_all();
+                __syncthreads();  // V(t) visible; every warp is done with sK
+                if (tt < t_last) {
+                    tc_load_tile<E, DP, SS, TC_BK>(sK, k, kbase + TC_BK, kv_from, kv_to, kv_base);
+                    cp_async_commit();
+                }
             }
 
             // O += P V, keys in ascending steps. The sum l uses P before rounding, as FA2 does.
@@ -378,16 +463,17 @@ __device__ __forceinline__ void tc_tile_loop(
             int row = wr0 + w * 16 + g + 8 * h;
             if (row >= rows) continue;
             if (flags & OUT_STATE) {
+                long long sr = state_row(row, rows);
                 if (t == 0) {
-                    st_m[row] = m[w][h];
-                    st_l[row] = l[w][h];
+                    st_m[sr] = m[w][h];
+                    st_l[sr] = l[w][h];
                 }
 #pragma unroll
                 for (int n = 0; n < NO; n++)
 #pragma unroll
                     for (int c = 0; c < 2; c++) {
                         int col = n * 8 + 2 * t + c;
-                        if (col < dv) st_acc[(long long) row * dv + col] = acc[w][n][2 * h + c];
+                        if (col < dv) st_acc[sr * dv + col] = acc[w][n][2 * h + c];
                     }
             }
             if (flags & OUT_FINAL) {
@@ -408,10 +494,11 @@ __device__ __forceinline__ void tc_tile_loop(
 
 }  // namespace
 
-// Query-row groups per warp (a block has 4 warps): two at 16-bit D <= 64, so each K fragment feeds two
-// mma rows; one elsewhere, where the O accumulators and tf32 Q fragments fill the registers.
-// CudaAttention.tcTileRows mirrors it.
-#define LONGATTN_TC_WM(P, DP) ((DP) == 64 && sizeof(typename Operand<P>::Elem) == 2 ? 2 : 1)
+// Query-row groups per warp (a block has 4 warps): two for 16-bit operands, so each K and V fragment read
+// from shared memory feeds two mma rows (with one, D = 128 was bound by shared-memory bandwidth: one
+// ldmatrix.x4 per two mma); one for tf32, where the O accumulators and Q fragments fill the registers.
+// CudaAttention.tileRows and tcSharedBytes mirror it.
+#define LONGATTN_TC_WM(P, DP) (sizeof(typename Operand<P>::Elem) == 2 ? 2 : 1)
 
 // The same parameters as longattn_fwd_*, with k and v the packed operand buffers (k_stride and v_stride
 // must be DP; they are checked by the host and ignored here).
@@ -429,10 +516,6 @@ __device__ __forceinline__ void tc_tile_loop(
             long long a = (long long) kv_from + (long long) blockIdx.y * split_keys;                      \
             from = (int) min((long long) kv_to, a);                                                       \
             to = (int) min((long long) kv_to, a + split_keys);                                            \
-            long long base = (long long) blockIdx.y * rows;                                               \
-            st_m += base;                                                                                 \
-            st_l += base;                                                                                 \
-            st_acc += base * dv;                                                                          \
         }                                                                                                 \
         Mask mask{offset, left, right, sk};                                                               \
         tc_tile_loop<P, DP, LONGATTN_TC_WM(P, DP)>(q, reinterpret_cast<const E*>(k),                      \

@@ -154,12 +154,20 @@ public final class CudaAttention implements AutoCloseable {
     static int tileRows(AttentionSpec spec) {
         int w = tcWidth(spec);
         if (w == 0) return tileRows(padded(spec.d()), padded(spec.dv()));
-        return 64 * (w == 64 && tcElementBytes(spec.precision()) == 2 ? 2 : 1);
+        return 64 * (tcElementBytes(spec.precision()) == 2 ? 2 : 1);
     }
 
-    /** Dynamic shared memory of a tensor-core block: one K and one V tile of 64 keys, each row padded by 16 bytes. */
+    /**
+     * Dynamic shared memory of a tensor-core block (attention_tc.cuh): K and V tiles of 64 keys, two of each
+     * (double buffers) for 16-bit at width 64; for 16-bit at width 128 one of each of 32 keys and the block's
+     * 128 Q rows; every row padded by 16 bytes.
+     */
     static int tcSharedBytes(Precision p, int width) {
-        return 2 * TILE_KEYS * (width * tcElementBytes(p) + 16);
+        int row = width * tcElementBytes(p) + 16;
+        boolean half = tcElementBytes(p) == 2;
+        if (half && width == 64) return 4 * TILE_KEYS * row;
+        if (half) return 2 * (TILE_KEYS / 2) * row + 128 * row;
+        return 2 * TILE_KEYS * row;
     }
 
     /** Keys per tile (attention.cu's LONGATTN_TN x 8): 64 when D and Dv are at most 64, else 32. */

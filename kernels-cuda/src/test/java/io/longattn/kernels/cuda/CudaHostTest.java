@@ -94,12 +94,15 @@ class CudaHostTest {
                 assertTrue(2 * (CudaAttention.tcSharedBytes(p, w) + 1024) <= 164 * 1024, p + " " + w);
             }
         }
-        assertEquals(2 * 64 * (64 * 2 + 16), CudaAttention.tcSharedBytes(Precision.BF16, 64));
+        assertEquals(4 * 64 * (64 * 2 + 16), CudaAttention.tcSharedBytes(Precision.BF16, 64), "double-buffered K and V");
         assertEquals(2 * 64 * (128 * 4 + 16), CudaAttention.tcSharedBytes(Precision.TF32, 128));
-        // 16-bit at width 64: two row groups per warp (128 rows a block); elsewhere one (64)
+        // 16-bit at width 128: 32-key K and V tiles plus the block's 128 Q rows
+        assertEquals(2 * 32 * (128 * 2 + 16) + 128 * (128 * 2 + 16), CudaAttention.tcSharedBytes(Precision.FP16, 128));
+        // 16-bit: two row groups per warp (128 rows a block); tf32 one (64)
         assertEquals(128, CudaAttention.tileRows(AttentionSpec.of(4, 4, 1, 1, 64, 64).withPrecision(Precision.BF16)));
         assertEquals(64, CudaAttention.tileRows(AttentionSpec.of(4, 4, 1, 1, 64, 64).withPrecision(Precision.TF32)));
-        assertEquals(64, CudaAttention.tileRows(AttentionSpec.of(4, 4, 1, 1, 128, 128).withPrecision(Precision.FP16)));
+        assertEquals(128, CudaAttention.tileRows(AttentionSpec.of(4, 4, 1, 1, 128, 128).withPrecision(Precision.FP16)));
+        assertEquals(64, CudaAttention.tileRows(AttentionSpec.of(4, 4, 1, 1, 128, 128).withPrecision(Precision.TF32)));
     }
 
     @Test
