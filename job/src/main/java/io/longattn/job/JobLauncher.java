@@ -168,7 +168,8 @@ public final class JobLauncher {
         ChunkPlan plan = JobPlanner.plan(new JobPlanner.PlanRequest(p.spec(), p.kernel(), partitions, p.budget(), p.qChunk(),
                 p.kvChunk(), strategy.strategy().splitsKeys(), p.threads()));
         JobRequest.Inputs in = p.request().inputs();
-        PlannedJob job = new PlannedJob(p.q(), p.k(), p.v(), in.out(), in.lse(), in.overwrite(), p.spec(), plan, partitions,
+        PlannedJob job = new PlannedJob(p.q(), p.k(), p.v(), in.out(), in.lse(), in.overwrite(), Settings.COMPRESSION.get(conf),
+                p.spec(), plan, partitions,
                 p.balance(), p.kernel(), strategy, Settings.OUTPUT_PARTITION_BYTES.get(conf),
                 Settings.PROGRESS_SECONDS.get(conf), Settings.FAIL_FIRST_ATTEMPT.get(conf), Settings.FAIL_AT_UNIT.get(conf));
         return new Prepared(p.request(), conf, p.q(), p.k(), p.v(), p.spec(), p.kernel(), p.threads(), p.qChunk(), p.kvChunk(),

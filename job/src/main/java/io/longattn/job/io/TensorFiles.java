@@ -120,7 +120,13 @@ public final class TensorFiles {
      * @throws UserError for an unknown extension, a missing or unwritable directory, an existing path without overwrite
      */
     public static TensorWriter create(String path, String column, int seq, int heads, int dim, DType dtype, boolean overwrite) {
-        return create(path, column, seq, heads, dim, dtype, overwrite, false, false);
+        return create(path, column, seq, heads, dim, dtype, overwrite, false, false, Compression.NONE);
+    }
+
+    /** As {@link #create(String, String, int, int, int, DType, boolean)}, an Arrow file's batches compressed. */
+    public static TensorWriter create(String path, String column, int seq, int heads, int dim, DType dtype, boolean overwrite,
+                                      Compression compression) {
+        return create(path, column, seq, heads, dim, dtype, overwrite, false, false, compression);
     }
 
     /**
@@ -128,11 +134,20 @@ public final class TensorFiles {
      * FixedSizeList&lt;float32, heads&gt; with schema metadata longattn.heads.
      */
     public static TensorWriter createLse(String path, int seq, int heads, boolean overwrite) {
-        return create(path, LSE, seq, heads, 1, DType.FLOAT32, overwrite, true, false);
+        return createLse(path, seq, heads, overwrite, Compression.NONE);
+    }
+
+    public static TensorWriter createLse(String path, int seq, int heads, boolean overwrite, Compression compression) {
+        return create(path, LSE, seq, heads, 1, DType.FLOAT32, overwrite, true, false, compression);
     }
 
     static TensorWriter create(String path, String column, int seq, int heads, int dim, DType dtype, boolean overwrite,
                                boolean lse, boolean forceHadoop) {
+        return create(path, column, seq, heads, dim, dtype, overwrite, lse, forceHadoop, Compression.NONE);
+    }
+
+    static TensorWriter create(String path, String column, int seq, int heads, int dim, DType dtype, boolean overwrite,
+                               boolean lse, boolean forceHadoop, Compression compression) {
         if (seq <= 0 || heads <= 0 || dim <= 0) {
             throw new IllegalArgumentException(path + ": shape [" + seq + ", " + heads + ", " + dim + "] must be positive");
         }
@@ -148,7 +163,7 @@ public final class TensorFiles {
                 long[] shape = lse ? new long[]{seq, heads} : new long[]{seq, heads, dim};
                 return new NpyTensorWriter(out, shape, dtype);
             }
-            return new ArrowTensorWriter(out, column, seq, heads, dim, dtype, lse);
+            return new ArrowTensorWriter(out, column, seq, heads, dim, dtype, lse, compression);
         } catch (IOException e) {
             out.abort();
             throw new UncheckedIOException(path + ": cannot be written: " + Storage.oneLine(e), e);

@@ -92,8 +92,8 @@ public final class AttentionJob {
         int hq = spec.hq(), dv = spec.dv(), groups = spec.hkv();
         float[] rows = new float[plan.queryChunk() * hq * dv];
         float[] lseRows = new float[plan.queryChunk() * hq];
-        try (TensorWriter o = TensorFiles.create(r.out(), "o", spec.sq(), hq, dv, DType.FLOAT32, r.overwrite());
-             TensorWriter lse = r.lseOut() == null ? null : TensorFiles.createLse(r.lseOut(), spec.sq(), hq, r.overwrite())) {
+        try (TensorWriter o = TensorFiles.create(r.out(), "o", spec.sq(), hq, dv, DType.FLOAT32, r.overwrite(), r.compression());
+             TensorWriter lse = r.lseOut() == null ? null : TensorFiles.createLse(r.lseOut(), spec.sq(), hq, r.overwrite(), r.compression())) {
             for (int c = 0; c < plan.chunks(); c++) {
                 int tokens = 0;
                 for (int g = 0; g < groups; g++) {

@@ -2,7 +2,6 @@ package io.longattn.job.io;
 
 import io.longattn.job.UserError;
 
-import org.apache.arrow.vector.compression.CompressionUtil;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
@@ -308,13 +307,6 @@ class TensorErrorsTest {
         IoTestSupport.arrow(dir.resolve("q.arrow"), schema(IoTestSupport.fixedList("q", 4, IoTestSupport.F32),
                 IoTestSupport.meta(2, 2)), new int[]{3, 2}, 1, false, null, null);
         assertUserError(p("q.arrow"), "q", "column q has 1 null rows in record batch 0", "expected no nulls");
-    }
-
-    @Test
-    void arrowCompressed() throws Exception {
-        IoTestSupport.arrow(dir.resolve("q.arrow"), schema(IoTestSupport.fixedList("q", 4, IoTestSupport.F32),
-                IoTestSupport.meta(2, 2)), new int[]{3}, -1, false, IoTestSupport.FAKE_LZ4, CompressionUtil.CodecType.LZ4_FRAME);
-        assertUserError(p("q.arrow"), "q", "record batch 0 is compressed (LZ4_FRAME)", "expected an uncompressed Arrow IPC file");
     }
 
     @Test
