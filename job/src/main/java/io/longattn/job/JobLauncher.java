@@ -18,6 +18,8 @@ import io.longattn.job.strategy.Strategy;
 import io.longattn.kernels.AttentionSpec;
 import io.longattn.partitioner.Assignment;
 import io.longattn.partitioner.ChunkPlan;
+import io.longattn.partitioner.Sequences;
+import io.longattn.job.plan.SequenceLayout;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 
@@ -57,7 +59,7 @@ public final class JobLauncher {
     public record Prepared(JobRequest request, Map<String, String> conf, TensorHeader q, TensorHeader k, TensorHeader v,
                            AttentionSpec spec, JobPlanner.KernelPick kernel, int threads, int qChunk, int kvChunk,
                            Assignment.Policy balance, Strategy strategy, long budget, PartitionCount partitions,
-                           PlannedJob planned) {
+                           PlannedJob planned, Sequences sequences) {
     }
 
     public static Prepared prepare(JobRequest request, PrintStream log) {
@@ -69,6 +71,11 @@ public final class JobLauncher {
         TensorHeader k = TensorFiles.inspect(in.k(), "k");
         TensorHeader v = TensorFiles.inspect(in.v(), "v");
         AttentionSpec spec = spec(request.attention(), q, k, v);
+        Sequences sequences = SequenceLayout.of(q, k, v, in.cuSeqlensQ(), in.cuSeqlensK());
+        if (sequences.count() > 1 && Settings.STRATEGY.get(conf) == Strategy.SPLIT_KV) {
+            throw new UserError("--strategy", "split-kv is asked for " + sequences.count() + " sequences",
+                    "auto, broadcast or stream (split-kv runs one sequence)");
+        }
         checkOutput("--out", in.out(), in, in.overwrite());
         if (in.lse() != null) {
             checkOutput("--lse", in.lse(), in, in.overwrite());
@@ -90,14 +97,13 @@ public final class JobLauncher {
                 }
             }
         }
-        long blind = 0;
-        for (int i = 0; i < spec.sq(); i++) if (spec.mask().rowKeys(i) == 0) blind++;
+        long blind = blindRows(spec, sequences);
         if (blind > 0) {
             log.println("longattn: warning: " + blind + " of " + spec.sq() + " query rows see no key under this mask;"
                     + " their output is 0 and their LSE -inf");
         }
         Prepared p = new Prepared(request, conf, q, k, v, spec, kernel, threads, Settings.Q_CHUNK.get(conf),
-                Settings.KV_CHUNK.get(conf), Settings.BALANCE.get(conf), Settings.STRATEGY.get(conf), budget, null, null);
+                Settings.KV_CHUNK.get(conf), Settings.BALANCE.get(conf), Settings.STRATEGY.get(conf), budget, null, null, sequences);
         PartitionCount partitions = PartitionCount.beforeSpark(conf, request.master());
         return partitions == null ? p : withPlan(p, partitions);
     }
@@ -165,15 +171,41 @@ public final class JobLauncher {
         // broadcast keeps all of K/V on every executor: only when it is small next to executor memory
         long limit = Math.min(Settings.BROADCAST_LIMIT.get(conf), executorMemory(conf) / 4);
         Strategy.Decision strategy = Strategy.decide(p.strategy(), p.spec(), partitions, limit);
+        if (p.sequences().count() > 1 && strategy.strategy().splitsKeys()) {
+            // many short sequences fill the partitions by themselves: their key ranges are not split
+            strategy = Strategy.decide(Strategy.AUTO, p.spec(), 0, limit);
+        }
         ChunkPlan plan = JobPlanner.plan(new JobPlanner.PlanRequest(p.spec(), p.kernel(), partitions, p.budget(), p.qChunk(),
-                p.kvChunk(), strategy.strategy().splitsKeys(), p.threads()));
+                p.kvChunk(), strategy.strategy().splitsKeys(), p.threads(), p.sequences()));
         JobRequest.Inputs in = p.request().inputs();
         PlannedJob job = new PlannedJob(p.q(), p.k(), p.v(), in.out(), in.lse(), in.overwrite(), Settings.COMPRESSION.get(conf),
                 p.spec(), plan, partitions,
                 p.balance(), p.kernel(), strategy, Settings.OUTPUT_PARTITION_BYTES.get(conf),
                 Settings.PROGRESS_SECONDS.get(conf), Settings.FAIL_FIRST_ATTEMPT.get(conf), Settings.FAIL_AT_UNIT.get(conf));
         return new Prepared(p.request(), conf, p.q(), p.k(), p.v(), p.spec(), p.kernel(), p.threads(), p.qChunk(), p.kvChunk(),
-                p.balance(), p.strategy(), p.budget(), count, job);
+                p.balance(), p.strategy(), p.budget(), count, job, p.sequences());
+    }
+
+    /** Query rows that see no key: masked out, or in a sequence without keys. */
+    static long blindRows(AttentionSpec spec, Sequences sequences) {
+        if (sequences.count() == 1) {
+            long blind = 0;
+            for (int i = 0; i < spec.sq(); i++) if (spec.mask().rowKeys(i) == 0) blind++;
+            return blind;
+        }
+        long blind = 0;
+        for (int s = 0; s < sequences.count(); s++) {
+            int sq = sequences.sq(s), sk = sequences.sk(s);
+            if (sk == 0) {
+                blind += sq;
+                continue;
+            }
+            if (sq == 0) continue;
+            AttentionSpec one = new AttentionSpec(sq, sk, spec.hq(), spec.hkv(), spec.d(), spec.dv(), spec.scale(), spec.causal(),
+                    spec.windowLeft(), spec.windowRight(), spec.softcap());
+            for (int i = 0; i < sq; i++) if (one.mask().rowKeys(i) == 0) blind++;
+        }
+        return blind;
     }
 
     /**

@@ -25,6 +25,8 @@ public final class TensorHeader implements Serializable {
     private final String column;
     private final long dataOffset;
     private final long[] batchRowStarts;
+    /** B of a rank-4 [B, S, heads, dim] file (seq is then B * S), 0 for a rank-3 one; set only by {@link #asBatch}. */
+    private int batch;
 
     /** A header whose file is opened by the path as given (see the full constructor). */
     public TensorHeader(String path, TensorFormat format, DType dtype, int seq, int heads, int dim, boolean rank2,
@@ -71,6 +73,19 @@ public final class TensorHeader implements Serializable {
         if (format == TensorFormat.ARROW && this.batchRowStarts.length == 0) {
             throw new IllegalArgumentException("an Arrow tensor needs at least one record batch");
         }
+    }
+
+    /** This header read as a [batch, seq / batch, heads, dim] batch of sequences (a rank-4 .npy). */
+    TensorHeader asBatch(int b) {
+        if (b <= 0 || seq % b != 0) throw new IllegalArgumentException(seq + " rows are not " + b + " equal sequences");
+        TensorHeader h = new TensorHeader(path, location, format, dtype, seq, heads, dim, rank2, column, dataOffset, batchRowStarts);
+        h.batch = b;
+        return h;
+    }
+
+    /** B of a rank-4 [B, S, heads, dim] file, 0 for a rank-3 (or rank-2) one. */
+    public int batch() {
+        return batch;
     }
 
     /** The file as the user named it; every message uses this. */
@@ -157,11 +172,13 @@ public final class TensorHeader implements Serializable {
 
     /** The shape as numbers: [seq, heads, dim] or [seq, heads]. */
     public long[] shape() {
+        if (batch > 0) return new long[]{batch, seq / batch, heads, dim};
         return rank2 ? new long[]{seq, heads} : new long[]{seq, heads, dim};
     }
 
     /** "[65536, 2, 64]". */
     public String shapeString() {
+        if (batch > 0) return "[" + batch + ", " + seq / batch + ", " + heads + ", " + dim + "]";
         return rank2 ? "[" + seq + ", " + heads + "]" : "[" + seq + ", " + heads + ", " + dim + "]";
     }
 
@@ -180,7 +197,7 @@ public final class TensorHeader implements Serializable {
         if (this == o) return true;
         if (!(o instanceof TensorHeader)) return false;
         TensorHeader h = (TensorHeader) o;
-        return seq == h.seq && heads == h.heads && dim == h.dim && rank2 == h.rank2 && dataOffset == h.dataOffset
+        return seq == h.seq && batch == h.batch && heads == h.heads && dim == h.dim && rank2 == h.rank2 && dataOffset == h.dataOffset
                 && path.equals(h.path) && location.equals(h.location) && format == h.format && dtype == h.dtype && column.equals(h.column)
                 && Arrays.equals(batchRowStarts, h.batchRowStarts);
     }

@@ -1,6 +1,5 @@
 package io.longattn.job.spark;
 
-import io.longattn.job.io.DType;
 import io.longattn.job.io.TensorFiles;
 import io.longattn.job.io.TensorWriter;
 import io.longattn.job.report.JobSummary;
@@ -76,13 +75,13 @@ public final class AttentionJob {
                     spec.dv(), spec.groupSize()), true);
         }
 
-        try (Progress progress = new Progress(listener, units.size(), (long) (spec.flops() / (2.0 * (spec.d() + spec.dv()))), spec.flops(), r.progressSeconds(), log)) {
+        try (Progress progress = new Progress(listener, units.size(), (long) (plan.totalFlops() / (2.0 * (spec.d() + spec.dv()))), plan.totalFlops(), r.progressSeconds(), log)) {
             writeInOrder(r, plan, results.toLocalIterator());
         } finally {
             jsc.sc().removeSparkListener(listener);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        return new JobSummary(r, seconds, spec.flops(), units.size(), assignment.maxLoad(), assignment.meanLoad(),
+        return new JobSummary(r, seconds, plan.totalFlops(), units.size(), assignment.maxLoad(), assignment.meanLoad(),
                 listener.taskSeconds());
     }
 
@@ -92,8 +91,8 @@ public final class AttentionJob {
         int hq = spec.hq(), dv = spec.dv(), groups = spec.hkv();
         float[] rows = new float[plan.queryChunk() * hq * dv];
         float[] lseRows = new float[plan.queryChunk() * hq];
-        try (TensorWriter o = TensorFiles.create(r.out(), "o", spec.sq(), hq, dv, DType.FLOAT32, r.overwrite(), r.compression());
-             TensorWriter lse = r.lseOut() == null ? null : TensorFiles.createLse(r.lseOut(), spec.sq(), hq, r.overwrite(), r.compression())) {
+        try (TensorWriter o = TensorFiles.createLike(r.q(), r.out(), "o", hq, dv, false, r.overwrite(), r.compression());
+             TensorWriter lse = r.lseOut() == null ? null : TensorFiles.createLike(r.q(), r.lseOut(), "lse", hq, 1, true, r.overwrite(), r.compression())) {
             for (int c = 0; c < plan.chunks(); c++) {
                 int tokens = 0;
                 for (int g = 0; g < groups; g++) {
