@@ -132,6 +132,11 @@ public final class JobLauncher {
      * partitions default to the local master's threads and the budget to its heap share.
      */
     public static Preview preview(AttentionSpec spec, Map<String, String> settings) {
+        return preview(spec, settings, Sequences.single(spec.sq(), spec.sk()));
+    }
+
+    /** As {@link #preview(AttentionSpec, Map)} for many sequences (their totals are the spec's lengths). */
+    public static Preview preview(AttentionSpec spec, Map<String, String> settings, Sequences sequences) {
         Map<String, String> conf = new HashMap<>(settings);
         Settings.check(conf);
         int threads = Settings.THREADS.get(conf);
@@ -145,7 +150,7 @@ public final class JobLauncher {
         }
         int partitions = count.partitions();
         ChunkPlan plan = JobPlanner.plan(new JobPlanner.PlanRequest(spec, kernel, partitions, budget, Settings.Q_CHUNK.get(conf),
-                Settings.KV_CHUNK.get(conf), false, threads));
+                Settings.KV_CHUNK.get(conf), false, threads, sequences));
         return new Preview(plan, partitions, budget, kernel);
     }
 

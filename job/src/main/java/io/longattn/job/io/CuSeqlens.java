@@ -22,7 +22,7 @@ public final class CuSeqlens {
      * Reads and checks the offsets.
      *
      * @param flag  the flag that named the file (--cu-seqlens-q), for messages
-     * @param total the packed tensor's rows: the last offset must equal it
+     * @param total the packed tensor's rows: the last offset must equal it (-1: any, for a plan without files)
      * @param of    the packed tensor's path, for messages
      */
     public static int[] read(String flag, String path, long total, String of) {
@@ -59,14 +59,14 @@ public final class CuSeqlens {
                 if (x < prev) {
                     throw new UserError(path, "decreases at index " + i + " (" + prev + " then " + x + ")", "non-decreasing offsets");
                 }
-                if (x > total) {
+                if (total >= 0 && x > total) {
                     throw new UserError(path, "offset " + i + " is " + x + ", past the " + total + " rows of " + of,
                             "offsets ending at " + total);
                 }
                 cu[i] = (int) x;
                 prev = x;
             }
-            if (prev != total) {
+            if (total >= 0 && prev != total) {
                 throw new UserError(path, "ends at " + prev + ", but " + of + " has " + total + " rows", "offsets ending at " + total);
             }
             return cu;
