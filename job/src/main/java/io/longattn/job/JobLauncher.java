@@ -114,7 +114,8 @@ public final class JobLauncher {
         PartitionCount count = partitionsOn(prepared, jsc);
         PlannedJob job = count.equals(prepared.partitions()) ? prepared.planned() : withPlan(prepared, count).planned();
         ChunkPlan plan = job.plan();
-        log.println("longattn: " + job.spec().describe() + " | kernel " + job.kernel().request() + " (" + job.kernel().reason()
+        String what = plan.sequences().count() == 1 ? job.spec().describe() : SequenceLayout.describe(job.spec(), plan.sequences());
+        log.println("longattn: " + what + " | kernel " + job.kernel().request() + " (" + job.kernel().reason()
                 + ") | strategy " + job.strategy().strategy().label() + " (" + job.strategy().reason() + ") | q-chunk "
                 + plan.queryChunk() + ", kv-chunk " + plan.kvChunk() + ", " + Plural.of(plan.unitCount(), "unit") + " | "
                 + Plural.of(job.partitions(), "partition") + ": " + count.reason() + " (" + job.balance().name().toLowerCase(Locale.ROOT) + ")");

@@ -4,6 +4,7 @@ import io.longattn.job.JobLauncher;
 import io.longattn.job.JobRequest;
 import io.longattn.job.Plural;
 import io.longattn.job.UserError;
+import io.longattn.job.plan.SequenceLayout;
 import io.longattn.job.report.Json;
 import io.longattn.job.settings.Settings;
 import io.longattn.kernels.AttentionSpec;
@@ -72,7 +73,7 @@ final class PlanCommand implements Callable<Integer>, SettingFlags.Holder {
             return 0;
         }
         StringBuilder sb = new StringBuilder();
-        f(sb, "plan for %s", sequences.count() == 1 ? spec.describe() : PlanLengths.describe(spec, sequences));
+        f(sb, "plan for %s", sequences.count() == 1 ? spec.describe() : SequenceLayout.describe(spec, sequences));
         f(sb, "  kernel %s (its traits size the query chunks and the scratch%s)", preview.kernel().request(),
                 preview.kernel().reason().startsWith("planned") ? "; " + preview.kernel().reason().substring("planned with its traits; ".length()) : "");
         f(sb, "  chunks: q-chunk %d, kv-chunk %d -> %s x %s = %s", plan.queryChunk(), plan.kvChunk(),

@@ -4,7 +4,6 @@ import io.longattn.job.Plural;
 import io.longattn.job.UserError;
 import io.longattn.job.io.CuSeqlens;
 import io.longattn.job.plan.SequenceLayout;
-import io.longattn.kernels.AttentionSpec;
 import io.longattn.partitioner.Assignment;
 import io.longattn.partitioner.ChunkPlan;
 import io.longattn.partitioner.Sequences;
@@ -83,13 +82,6 @@ final class PlanLengths {
         } catch (ArithmeticException e) {
             throw new UserError("--lengths", "adds up to more than 2^31 tokens", "at most " + Integer.MAX_VALUE + " queries and keys");
         }
-    }
-
-    static String describe(AttentionSpec spec, Sequences s) {
-        return String.format(Locale.ROOT, "%s: %,d queries, %,d keys in all (longest %,d x %,d), Hq=%d, Hkv=%d, D=%d, Dv=%d%s",
-                Plural.of(s.count(), "sequence"), s.totalQ(), s.totalK(), s.maxSq(), s.maxSk(), spec.hq(), spec.hkv(), spec.d(),
-                spec.dv(), spec.mask().unmasked() ? "" : ", " + (spec.causal() && spec.windowLeft() < 0 ? "causal" : "window ("
-                        + spec.windowLeft() + "," + (spec.causal() ? 0 : spec.windowRight()) + ")") + " per sequence");
     }
 
     /** The costliest sequences, one line each: lengths, unmasked pairs, units and the partitions they run in. */

@@ -3,7 +3,11 @@ package io.longattn.job.plan;
 import io.longattn.job.UserError;
 import io.longattn.job.io.CuSeqlens;
 import io.longattn.job.io.TensorHeader;
+import io.longattn.kernels.AttentionSpec;
+import io.longattn.job.Plural;
 import io.longattn.partitioner.Sequences;
+
+import java.util.Locale;
 
 /**
  * Which sequences a job's inputs hold: one (rank-3 Q/K/V), a batch (rank-4 [B, S, H, D] Q/K/V, all with
@@ -46,5 +50,13 @@ public final class SequenceLayout {
             }
         }
         return Sequences.batch(q.batch(), q.seq() / q.batch(), k.seq() / k.batch());
+    }
+
+    /** "1001 sequences: 2,113,536 queries, ... causal per sequence": the template spec with the sequences' lengths. */
+    public static String describe(AttentionSpec spec, Sequences s) {
+        return String.format(Locale.ROOT, "%s: %,d queries, %,d keys in all (longest %,d x %,d), Hq=%d, Hkv=%d, D=%d, Dv=%d%s",
+                Plural.of(s.count(), "sequence"), s.totalQ(), s.totalK(), s.maxSq(), s.maxSk(), spec.hq(), spec.hkv(), spec.d(),
+                spec.dv(), spec.mask().unmasked() ? "" : ", " + (spec.causal() && spec.windowLeft() < 0 ? "causal" : "window ("
+                        + spec.windowLeft() + "," + (spec.causal() ? 0 : spec.windowRight()) + ")") + " per sequence");
     }
 }
