@@ -144,9 +144,16 @@ class TensorErrorsTest {
     void npyWrongRank() throws Exception {
         npy(dir.resolve("q.npy"), dict("<f4", "False", "(6, 4)"), new byte[96]);
         UserError e = assertUserError(p("q.npy"), "q");
-        assertEquals(p("q.npy") + ": has shape [6, 4] of rank 2, expected rank 3 [seq heads head_dim]", e.getMessage());
-        npy(dir.resolve("k.npy"), dict("<f4", "False", "(1, 2, 3, 4)"), new byte[96]);
-        assertUserError(p("k.npy"), "k", "has shape [1, 2, 3, 4] of rank 4", "expected rank 3");
+        assertEquals(p("q.npy") + ": has shape [6, 4] of rank 2, expected rank 3 [seq heads head_dim]"
+                + " (or rank 4 [batch seq heads head_dim])", e.getMessage());
+        npy(dir.resolve("k.npy"), dict("<f4", "False", "(1, 2, 3, 4, 5)"), new byte[480]);
+        assertUserError(p("k.npy"), "k", "has shape [1, 2, 3, 4, 5] of rank 5", "expected rank 3");
+        // rank 4 is a batch of sequences: [B, S, H, D] reads as B * S rows
+        npy(dir.resolve("v.npy"), dict("<f4", "False", "(2, 3, 4, 1)"), new byte[96]);
+        TensorHeader batch = TensorFiles.inspect(p("v.npy"), "v");
+        assertEquals(2, batch.batch());
+        assertEquals(6, batch.seq());
+        assertEquals("[2, 3, 4, 1]", batch.shapeString());
         npy(dir.resolve("lse.npy"), dict("<f4", "False", "(2, 3, 4)"), new byte[96]);
         assertUserError(p("lse.npy"), TensorFiles.LSE, "of rank 3", "expected rank 2 [seq heads]");
     }
