@@ -5,6 +5,14 @@ import io.longattn.job.io.TensorHeader;
 import io.longattn.job.report.JobSummary;
 import io.longattn.kernels.AttentionSpec;
 import io.longattn.kernels.Float64Reference;
+import org.apache.arrow.flatbuf.CompressionType;
+import org.apache.arrow.flatbuf.Message;
+import org.apache.arrow.flatbuf.RecordBatch;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.ipc.ArrowFileReader;
+import org.apache.arrow.vector.ipc.ReadChannel;
+import org.apache.arrow.vector.ipc.message.ArrowBlock;
+import org.apache.arrow.vector.ipc.message.MessageSerializer;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,6 +23,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +39,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Many sequences in one job (local[2], Kryo registration required): packed varlen sequences with
- * cu_seqlens and rank-4 batches, each sequence judged by the float64 reference with its own lengths.
+ * cu_seqlens and rank-4 batches, each sequence judged by the float64 reference with its own lengths;
+ * and compressed Arrow outputs.
  */
 class SequencesJobTest {
     static JavaSparkContext jsc;
@@ -253,5 +263,41 @@ class SequencesJobTest {
                 JobEndToEndTest.QUIET));
         assertEquals("--strategy: split-kv is asked for 8 sequences, expected auto, broadcast or stream (split-kv runs one sequence)",
                 split.getMessage());
+    }
+
+    JobSummary runCompressed(String[] qkv, String out, String lse, String compression) {
+        JobRequest r = JobRequest.builder(qkv[0], qkv[1], qkv[2], out).lse(lse).causal(true)
+                .conf("spark.longattn.progressSeconds", "0").conf("spark.longattn.compression", compression).build();
+        return JobLauncher.execute(JobLauncher.prepare(r, JobEndToEndTest.QUIET), jsc, JobEndToEndTest.QUIET);
+    }
+
+    /** The codec of the file's first record batch, -1 for none. */
+    static int codec(String path) throws Exception {
+        try (FileChannel ch = FileChannel.open(Path.of(path));
+             RootAllocator alloc = new RootAllocator();
+             ArrowFileReader reader = new ArrowFileReader(ch, alloc)) {
+            ArrowBlock block = reader.getRecordBlocks().get(0);
+            ch.position(block.getOffset());
+            Message m = MessageSerializer.readMessage(new ReadChannel(ch)).getMessage();
+            RecordBatch rb = (RecordBatch) m.header(new RecordBatch());
+            return rb.compression() == null ? -1 : rb.compression().codec();
+        }
+    }
+
+    @Test
+    /** --compression lz4|zstd: the job's Arrow outputs come out compressed and hold the same bits. */
+    void compressedOutputsHoldTheSameBits() throws Exception {
+        String[] qkv = TestData.write(dir, ".arrow", 200, 200, 2, 1, 16, 16, 5);
+        String plain = dir.resolve("o.arrow").toString(), plainLse = dir.resolve("lse.arrow").toString();
+        runCompressed(qkv, plain, plainLse, "none");
+        for (String c : new String[]{"lz4", "zstd"}) {
+            String o = dir.resolve("o-" + c + ".feather").toString(), lse = dir.resolve("lse-" + c + ".feather").toString();
+            JobSummary s = runCompressed(qkv, o, lse, c);
+            assertArrayEquals(JobEndToEndTest.read(plain, "o"), JobEndToEndTest.read(o, "o"), c);
+            assertArrayEquals(JobEndToEndTest.readLse(plainLse), JobEndToEndTest.readLse(lse), c);
+            assertEquals(c.equals("lz4") ? CompressionType.LZ4_FRAME : CompressionType.ZSTD, codec(o), o);
+            assertEquals(c.equals("lz4") ? CompressionType.LZ4_FRAME : CompressionType.ZSTD, codec(lse), lse);
+            JobEndToEndTest.assertMatchesReference(s.job().spec(), qkv, o, lse);
+        }
     }
 }
