@@ -19,6 +19,8 @@ import io.longattn.job.strategy.Strategy;
 import io.longattn.kernels.AttentionSpec;
 import io.longattn.partitioner.Assignment;
 import io.longattn.partitioner.ChunkPlan;
+import io.longattn.partitioner.Sequences;
+import io.longattn.job.plan.SequenceLayout;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 
@@ -62,7 +64,7 @@ public final class JobLauncher {
     public record Prepared(JobRequest request, Map<String, String> conf, TensorHeader q, TensorHeader k, TensorHeader v,
                            AttentionSpec spec, JobPlanner.KernelPick kernel, int threads, int qChunk, int kvChunk,
                            Assignment.Policy balance, Strategy strategy, long budget, PartitionCount partitions,
-                           PlannedJob planned) {
+                           PlannedJob planned, Sequences sequences) {
     }
 
     public static Prepared prepare(JobRequest request, PrintStream log) {
@@ -74,6 +76,11 @@ public final class JobLauncher {
         TensorHeader k = TensorFiles.inspect(in.k(), "k");
         TensorHeader v = TensorFiles.inspect(in.v(), "v");
         AttentionSpec spec = spec(request.attention(), q, k, v).withPrecision(Settings.PRECISION.get(conf));
+        Sequences sequences = SequenceLayout.of(q, k, v, in.cuSeqlensQ(), in.cuSeqlensK());
+        if (sequences.count() > 1 && Settings.STRATEGY.get(conf) == Strategy.SPLIT_KV) {
+            throw new UserError("--strategy", "split-kv is asked for " + sequences.count() + " sequences",
+                    "auto, broadcast or stream (split-kv runs one sequence)");
+        }
         checkOutput("--out", in.out(), in, in.overwrite());
         if (in.lse() != null) {
             checkOutput("--lse", in.lse(), in, in.overwrite());
@@ -106,14 +113,13 @@ public final class JobLauncher {
                 }
             }
         }
-        long blind = 0;
-        for (int i = 0; i < spec.sq(); i++) if (spec.mask().rowKeys(i) == 0) blind++;
+        long blind = blindRows(spec, sequences);
         if (blind > 0) {
             log.println("longattn: warning: " + blind + " of " + spec.sq() + " query rows see no key under this mask;"
                     + " their output is 0 and their LSE -inf");
         }
         Prepared p = new Prepared(request, conf, q, k, v, spec, kernel, threads, Settings.Q_CHUNK.get(conf),
-                Settings.KV_CHUNK.get(conf), Settings.BALANCE.get(conf), Settings.STRATEGY.get(conf), budget, null, null);
+                Settings.KV_CHUNK.get(conf), Settings.BALANCE.get(conf), Settings.STRATEGY.get(conf), budget, null, null, sequences);
         PartitionCount partitions = PartitionCount.beforeSpark(conf, request.master());
         return partitions == null ? p : withPlan(p, partitions);
     }
@@ -125,7 +131,8 @@ public final class JobLauncher {
         PartitionCount count = partitionsOn(prepared, jsc);
         PlannedJob job = count.equals(prepared.partitions()) ? prepared.planned() : withPlan(prepared, count).planned();
         ChunkPlan plan = job.plan();
-        log.println("longattn: " + job.spec().describe() + " | kernel " + job.kernel().request() + " (" + job.kernel().reason()
+        String what = plan.sequences().count() == 1 ? job.spec().describe() : SequenceLayout.describe(job.spec(), plan.sequences());
+        log.println("longattn: " + what + " | kernel " + job.kernel().request() + " (" + job.kernel().reason()
                 + ") | strategy " + job.strategy().strategy().label() + " (" + job.strategy().reason() + ") | q-chunk "
                 + plan.queryChunk() + ", kv-chunk " + plan.kvChunk() + ", " + Plural.of(plan.unitCount(), "unit") + " | "
                 + Plural.of(job.partitions(), "partition") + ": " + count.reason() + " (" + job.balance().name().toLowerCase(Locale.ROOT) + ")");
@@ -153,6 +160,11 @@ public final class JobLauncher {
      * partitions default to the local master's threads and the budget to its heap share.
      */
     public static Preview preview(AttentionSpec spec, Map<String, String> settings) {
+        return preview(spec, settings, Sequences.single(spec.sq(), spec.sk()));
+    }
+
+    /** As {@link #preview(AttentionSpec, Map)} for many sequences (their totals are the spec's lengths). */
+    public static Preview preview(AttentionSpec spec, Map<String, String> settings, Sequences sequences) {
         Map<String, String> conf = new HashMap<>(settings);
         Settings.check(conf);
         int threads = Settings.THREADS.get(conf);
@@ -166,7 +178,7 @@ public final class JobLauncher {
         }
         int partitions = count.partitions();
         ChunkPlan plan = JobPlanner.plan(new JobPlanner.PlanRequest(spec, kernel, partitions, budget, Settings.Q_CHUNK.get(conf),
-                Settings.KV_CHUNK.get(conf), false, threads));
+                Settings.KV_CHUNK.get(conf), false, threads, sequences));
         return new Preview(plan, partitions, budget, kernel);
     }
 
@@ -192,14 +204,41 @@ public final class JobLauncher {
         // broadcast keeps all of K/V on every executor: only when it is small next to executor memory
         long limit = Math.min(Settings.BROADCAST_LIMIT.get(conf), executorMemory(conf) / 4);
         Strategy.Decision strategy = Strategy.decide(p.strategy(), p.spec(), partitions, limit);
+        if (p.sequences().count() > 1 && strategy.strategy().splitsKeys()) {
+            // many short sequences fill the partitions by themselves: their key ranges are not split
+            strategy = Strategy.decide(Strategy.AUTO, p.spec(), 0, limit);
+        }
         ChunkPlan plan = JobPlanner.plan(new JobPlanner.PlanRequest(p.spec(), p.kernel(), partitions, p.budget(), p.qChunk(),
-                p.kvChunk(), strategy.strategy().splitsKeys(), p.threads()));
+                p.kvChunk(), strategy.strategy().splitsKeys(), p.threads(), p.sequences()));
         JobRequest.Inputs in = p.request().inputs();
-        PlannedJob job = new PlannedJob(p.q(), p.k(), p.v(), in.out(), in.lse(), in.overwrite(), p.spec(), plan, partitions,
+        PlannedJob job = new PlannedJob(p.q(), p.k(), p.v(), in.out(), in.lse(), in.overwrite(), Settings.COMPRESSION.get(conf),
+                p.spec(), plan, partitions,
                 p.balance(), p.kernel(), strategy, Settings.OUTPUT_PARTITION_BYTES.get(conf),
                 Settings.PROGRESS_SECONDS.get(conf), Settings.FAIL_FIRST_ATTEMPT.get(conf), Settings.FAIL_AT_UNIT.get(conf));
         return new Prepared(p.request(), conf, p.q(), p.k(), p.v(), p.spec(), p.kernel(), p.threads(), p.qChunk(), p.kvChunk(),
-                p.balance(), p.strategy(), p.budget(), count, job);
+                p.balance(), p.strategy(), p.budget(), count, job, p.sequences());
+    }
+
+    /** Query rows that see no key: masked out, or in a sequence without keys. */
+    static long blindRows(AttentionSpec spec, Sequences sequences) {
+        if (sequences.count() == 1) {
+            long blind = 0;
+            for (int i = 0; i < spec.sq(); i++) if (spec.mask().rowKeys(i) == 0) blind++;
+            return blind;
+        }
+        long blind = 0;
+        for (int s = 0; s < sequences.count(); s++) {
+            int sq = sequences.sq(s), sk = sequences.sk(s);
+            if (sk == 0) {
+                blind += sq;
+                continue;
+            }
+            if (sq == 0) continue;
+            AttentionSpec one = new AttentionSpec(sq, sk, spec.hq(), spec.hkv(), spec.d(), spec.dv(), spec.scale(), spec.causal(),
+                    spec.windowLeft(), spec.windowRight(), spec.softcap());
+            for (int i = 0; i < sq; i++) if (one.mask().rowKeys(i) == 0) blind++;
+        }
+        return blind;
     }
 
     /**

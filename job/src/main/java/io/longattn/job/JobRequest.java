@@ -29,8 +29,15 @@ public record JobRequest(Inputs inputs, Attention attention, Map<String, String>
      * @param lse            LSE output path, or null for none
      * @param overwrite      replace existing outputs
      * @param allowNonFinite accept NaN/Inf in the inputs
+     * @param cuSeqlensQ     packed variable-length sequences: FlashAttention's cu_seqlens_q (.npy), or null
+     * @param cuSeqlensK     cu_seqlens_k, or null for the same offsets as the queries
      */
-    public record Inputs(String q, String k, String v, String out, String lse, boolean overwrite, boolean allowNonFinite) {
+    public record Inputs(String q, String k, String v, String out, String lse, boolean overwrite, boolean allowNonFinite,
+                         String cuSeqlensQ, String cuSeqlensK) {
+        /** One sequence, or a batch of them (rank-4 files). */
+        public Inputs(String q, String k, String v, String out, String lse, boolean overwrite, boolean allowNonFinite) {
+            this(q, k, v, out, lse, overwrite, allowNonFinite, null, null);
+        }
     }
 
     /**
@@ -55,7 +62,7 @@ public record JobRequest(Inputs inputs, Attention attention, Map<String, String>
     /** For Java callers: files first, then options and settings. */
     public static final class Builder {
         private final String q, k, v, out;
-        private String lse;
+        private String lse, cuSeqlensQ, cuSeqlensK;
         private boolean overwrite, allowNonFinite, causal;
         private int windowLeft = -1, windowRight = -1;
         private Double scale, softcap;
@@ -71,6 +78,13 @@ public record JobRequest(Inputs inputs, Attention attention, Map<String, String>
 
         public Builder lse(String path) {
             this.lse = path;
+            return this;
+        }
+
+        /** Packed variable-length sequences: cu_seqlens of the queries and (null: the same) of the keys. */
+        public Builder cuSeqlens(String q, String k) {
+            this.cuSeqlensQ = q;
+            this.cuSeqlensK = k;
             return this;
         }
 
@@ -128,7 +142,7 @@ public record JobRequest(Inputs inputs, Attention attention, Map<String, String>
         }
 
         public JobRequest build() {
-            return new JobRequest(new Inputs(q, k, v, out, lse, overwrite, allowNonFinite),
+            return new JobRequest(new Inputs(q, k, v, out, lse, overwrite, allowNonFinite, cuSeqlensQ, cuSeqlensK),
                     new Attention(causal, windowLeft, windowRight, scale, softcap), conf, master, report);
         }
     }

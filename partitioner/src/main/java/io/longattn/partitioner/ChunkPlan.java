@@ -13,9 +13,15 @@ import java.util.List;
  * A task's working set (see {@link #workingSet()}) depends on Qc, Kc and the head shape only, never on
  * the sequence lengths: the running summary replaces Rabe and Staats' per-key-chunk summaries.
  * What the kernel needs comes from its {@link KernelTraits}; the plan knows no kernel class.
+ *
+ * <p>A job of many sequences ({@link Sequences}: a batch or packed varlen sequences) has one Qc and Kc for
+ * all of them; its units are (sequence, query chunk, kv head group), chunks numbered across sequences in
+ * packed order, each costed by its own sequence's mask, so short sequences share a partition and long
+ * ones spread over several. {@link #spec()} is then the template: heads, dims and options, with the
+ * packed totals as lengths; {@link #sequenceSpec} is the spec a sequence's units compute.
  */
 public final class ChunkPlan implements Serializable {
-    private static final long serialVersionUID = 2L;
+    private static final long serialVersionUID = 3L;
 
     public static final int DEFAULT_QUERY_CHUNK = 256;
     public static final int DEFAULT_KV_CHUNK = 512;
@@ -43,7 +49,23 @@ public final class ChunkPlan implements Serializable {
      * @param threads    threads of the kernel's own per task
      */
     public record Request(AttentionSpec spec, KernelTraits traits, int partitions, long taskMemory,
-                          int queryChunk, int kvChunk, boolean splitKeys, int threads) {
+                          int queryChunk, int kvChunk, boolean splitKeys, int threads, Sequences sequences) {
+        /** One sequence of the spec's lengths. */
+        public Request(AttentionSpec spec, KernelTraits traits, int partitions, long taskMemory,
+                       int queryChunk, int kvChunk, boolean splitKeys, int threads) {
+            this(spec, traits, partitions, taskMemory, queryChunk, kvChunk, splitKeys, threads,
+                    Sequences.single(spec.sq(), spec.sk()));
+        }
+
+        public Request {
+            if (sequences.totalQ() != spec.sq() || sequences.totalK() != spec.sk()) {
+                throw new IllegalArgumentException("spec lengths " + spec.sq() + ", " + spec.sk() + " are not the packed totals "
+                        + sequences.totalQ() + ", " + sequences.totalK());
+            }
+            if (splitKeys && sequences.count() > 1) {
+                throw new IllegalArgumentException("split keys plan one sequence only");
+            }
+        }
     }
 
     private final AttentionSpec spec;
@@ -52,6 +74,9 @@ public final class ChunkPlan implements Serializable {
     private final int kvSplits;
     private final long taskMemoryBudget;
     private final int threads;
+    private final Sequences sequences;
+    /** First global chunk of each sequence, and the total at the end. */
+    private final int[] chunkStart;
     /** The kernel's scratch for these chunk sizes (the traits themselves hold a function: not shipped). */
     private final WorkingSetRow scratch;
 
@@ -62,7 +87,15 @@ public final class ChunkPlan implements Serializable {
     /** A plan with these chunk sizes, as given (no checks; {@link #create} chooses and checks). */
     public ChunkPlan(AttentionSpec spec, KernelTraits traits, int queryChunk, int kvChunk, int kvSplits,
                      long taskMemoryBudget, int threads) {
+        this(spec, traits, queryChunk, kvChunk, kvSplits, taskMemoryBudget, threads, Sequences.single(spec.sq(), spec.sk()));
+    }
+
+    /** A plan of these sequences (their totals are the spec's lengths) with these chunk sizes, as given. */
+    public ChunkPlan(AttentionSpec spec, KernelTraits traits, int queryChunk, int kvChunk, int kvSplits,
+                     long taskMemoryBudget, int threads, Sequences sequences) {
         this.spec = spec;
+        this.sequences = sequences;
+        this.chunkStart = chunkStarts(sequences, queryChunk);
         this.queryChunk = queryChunk;
         this.kvChunk = kvChunk;
         this.kvSplits = kvSplits;
@@ -89,25 +122,28 @@ public final class ChunkPlan implements Serializable {
         long taskMemoryBudget = r.taskMemory();
         checkChunk(ChunkPlanException.Input.QUERY_CHUNK, queryChunk);
         checkChunk(ChunkPlanException.Input.KV_CHUNK, kvChunk);
+        Sequences seqs = r.sequences();
         int kvSplits = r.splitKeys() ? kvSplits(spec, partitions, queryChunk, kvChunk) : 1;
         int groups = spec.hkv();
-        int qc = queryChunk > 0 ? Math.min(queryChunk, spec.sq()) : Math.min(startQueryChunk(spec, traits, threads), spec.sq());
-        int kc = kvChunk > 0 ? Math.min(kvChunk, spec.sk()) : Math.min(DEFAULT_KV_CHUNK, spec.sk());
+        int maxSq = seqs.maxSq(), maxSk = Math.max(1, seqs.maxSk());
+        int qc = queryChunk > 0 ? Math.min(queryChunk, maxSq) : Math.min(startQueryChunk(spec, traits, threads), maxSq);
+        int kc = kvChunk > 0 ? Math.min(kvChunk, maxSk) : Math.min(DEFAULT_KV_CHUNK, maxSk);
         if (queryChunk <= 0) {
-            while (qc > 64 && (long) ceilDiv(spec.sq(), qc) * groups * kvSplits < (long) UNITS_PER_PARTITION * partitions) qc /= 2;
-            qc = balancedQueryChunk(spec, traits, qc, kc, kvSplits, partitions);
+            while (qc > 64 && (long) chunkStarts(seqs, qc)[seqs.count()] * groups * kvSplits
+                    < (long) UNITS_PER_PARTITION * partitions) qc /= 2;
+            qc = balancedQueryChunk(spec, traits, qc, kc, kvSplits, partitions, seqs);
         }
-        ChunkPlan plan = new ChunkPlan(spec, traits, qc, kc, kvSplits, taskMemoryBudget, threads);
+        ChunkPlan plan = new ChunkPlan(spec, traits, qc, kc, kvSplits, taskMemoryBudget, threads, seqs);
         while (plan.workingSetBytes() > taskMemoryBudget) {
             if (kvChunk <= 0 && plan.kvChunk > MIN_KV_CHUNK && plan.kvChunk >= plan.queryChunk) {
-                plan = new ChunkPlan(spec, traits, plan.queryChunk, plan.kvChunk / 2, kvSplits, taskMemoryBudget, threads);
+                plan = new ChunkPlan(spec, traits, plan.queryChunk, plan.kvChunk / 2, kvSplits, taskMemoryBudget, threads, seqs);
             } else if (queryChunk <= 0 && plan.queryChunk > MIN_QUERY_CHUNK) {
-                plan = new ChunkPlan(spec, traits, plan.queryChunk / 2, plan.kvChunk, kvSplits, taskMemoryBudget, threads);
+                plan = new ChunkPlan(spec, traits, plan.queryChunk / 2, plan.kvChunk, kvSplits, taskMemoryBudget, threads, seqs);
             } else if (kvChunk <= 0 && plan.kvChunk > MIN_KV_CHUNK) {
-                plan = new ChunkPlan(spec, traits, plan.queryChunk, plan.kvChunk / 2, kvSplits, taskMemoryBudget, threads);
+                plan = new ChunkPlan(spec, traits, plan.queryChunk, plan.kvChunk / 2, kvSplits, taskMemoryBudget, threads, seqs);
             } else {
-                ChunkPlan min = new ChunkPlan(spec, traits, queryChunk > 0 ? qc : Math.min(MIN_QUERY_CHUNK, spec.sq()),
-                        kvChunk > 0 ? kc : Math.min(MIN_KV_CHUNK, spec.sk()), kvSplits, taskMemoryBudget, threads);
+                ChunkPlan min = new ChunkPlan(spec, traits, queryChunk > 0 ? qc : Math.min(MIN_QUERY_CHUNK, maxSq),
+                        kvChunk > 0 ? kc : Math.min(MIN_KV_CHUNK, maxSk), kvSplits, taskMemoryBudget, threads, seqs);
                 throw new ChunkPlanException(ChunkPlanException.Input.TASK_MEMORY,
                         "task memory budget " + taskMemoryBudget + " bytes is too small for this shape",
                         "at least " + min.workingSetBytes() + " bytes (q-chunk " + min.queryChunk + ", kv-chunk "
@@ -152,16 +188,18 @@ public final class ChunkPlan implements Serializable {
     }
 
     /**
-     * Masks make chunk costs unequal, and a run of equal-cost chunks whose count is not a multiple of
-     * the partitions cannot be balanced at any assignment. Finer chunks fix that: halve Qc (down to 16)
-     * until the balanced assignment's costliest partition is within 5% of the mean, keeping the best.
+     * Masks and unequal sequence lengths make chunk costs unequal, and a run of equal-cost chunks whose
+     * count is not a multiple of the partitions cannot be balanced at any assignment. Finer chunks fix that:
+     * halve Qc (down to 16) until the balanced assignment's costliest partition is within 5% of the mean,
+     * keeping the best.
      */
-    static int balancedQueryChunk(AttentionSpec spec, KernelTraits traits, int qc, int kc, int kvSplits, int partitions) {
-        if (spec.mask().unmasked() || partitions <= 1) return qc;
+    static int balancedQueryChunk(AttentionSpec spec, KernelTraits traits, int qc, int kc, int kvSplits, int partitions,
+                                  Sequences seqs) {
+        if ((spec.mask().unmasked() && seqs.count() == 1) || partitions <= 1) return qc;
         int best = qc;
         double bestRatio = Double.MAX_VALUE;
         for (int c = qc; c >= Math.min(qc, MIN_QUERY_CHUNK); c /= 2) {
-            ChunkPlan p = new ChunkPlan(spec, traits, c, kc, kvSplits, Long.MAX_VALUE, 1);
+            ChunkPlan p = new ChunkPlan(spec, traits, c, kc, kvSplits, Long.MAX_VALUE, 1, seqs);
             if (p.unitCountLong() > 300_000) break;
             double ratio = Assignment.balanced(p.units(), partitions).maxOverMean();
             if (ratio < bestRatio - 1e-9) {
@@ -177,6 +215,15 @@ public final class ChunkPlan implements Serializable {
         if (v < 0 || v > MAX_CHUNK) {
             throw new ChunkPlanException(input, v + " is out of range", "0 (choose) or 1.." + MAX_CHUNK);
         }
+    }
+
+    /** First global chunk of each sequence for query chunk qc; the last entry is the total. */
+    static int[] chunkStarts(Sequences seqs, int qc) {
+        int[] start = new int[seqs.count() + 1];
+        for (int i = 0; i < seqs.count(); i++) {
+            start[i + 1] = Math.toIntExact((long) start[i] + ceilDiv(seqs.sq(i), qc));
+        }
+        return start;
     }
 
     static int ceilDiv(int a, int b) {
@@ -207,8 +254,37 @@ public final class ChunkPlan implements Serializable {
         return taskMemoryBudget;
     }
 
+    /** Query chunks of all sequences together. */
     public int chunks() {
-        return ceilDiv(spec.sq(), queryChunk);
+        return chunkStart[sequences.count()];
+    }
+
+    public Sequences sequences() {
+        return sequences;
+    }
+
+    /** The global number of sequence i's first query chunk. */
+    public int firstChunk(int sequence) {
+        return chunkStart[sequence];
+    }
+
+    /**
+     * What sequence i's units compute: the template's heads, dims and options with its own lengths, so its
+     * mask is bottom-right aligned within it. Not for a sequence without queries or keys (no kernel runs).
+     */
+    public AttentionSpec sequenceSpec(int sequence) {
+        if (sequences.count() == 1) return spec;
+        return new AttentionSpec(sequences.sq(sequence), sequences.sk(sequence), spec.hq(), spec.hkv(), spec.d(), spec.dv(),
+                spec.scale(), spec.causal(), spec.windowLeft(), spec.windowRight(), spec.softcap());
+    }
+
+    /** Unmasked (query, key) pairs of every sequence, per query head. */
+    public long totalPairs() {
+        long pairs = 0;
+        for (int i = 0; i < sequences.count(); i++) {
+            if (sequences.sq(i) > 0 && sequences.sk(i) > 0) pairs += sequenceSpec(i).mask().unmaskedPairs(0, sequences.sq(i));
+        }
+        return pairs;
     }
 
     public int groups() {
@@ -228,29 +304,49 @@ public final class ChunkPlan implements Serializable {
         return (long) chunks() * spec.hkv() * kvSplits;
     }
 
+    /** Sequence i's units (a subset of {@link #units()}, same indices). */
+    public List<UnitOfWork> units(int sequence) {
+        List<UnitOfWork> units = new ArrayList<>();
+        addUnits(sequence, units);
+        return units;
+    }
+
+    private void addUnits(int i, List<UnitOfWork> units) {
+        int sq = sequences.sq(i), sk = sequences.sk(i);
+        if (sq == 0) return;
+        AttentionSpec s = sk > 0 ? sequenceSpec(i) : null;
+        CostModel cost = s == null ? null : new CostModel(s);
+        for (int c = 0; c < ceilDiv(sq, queryChunk); c++) {
+            int chunk = chunkStart[i] + c;
+            int q0 = c * queryChunk;
+            int tokens = Math.min(queryChunk, sq - q0);
+            for (int g = 0; g < groups(); g++) {
+                for (int k = 0; k < kvSplits; k++) {
+                    int from = splitFrom(sk, k), to = splitFrom(sk, k + 1);
+                    // a sequence without keys still has a unit per chunk: it writes O = 0 and LSE = -inf
+                    long c0 = cost == null ? CostModel.UNIT_OVERHEAD : cost.cost(q0, tokens, from, to);
+                    units.add(new UnitOfWork((chunk * groups() + g) * kvSplits + k, chunk, g, q0, tokens, from, to, k, c0, i));
+                }
+            }
+        }
+    }
+
     /** Key range [from, to) of split s, aligned to the kv block so block order stays fixed. */
     public int splitFrom(int s) {
-        long blocks = ceilDiv(spec.sk(), kvChunk);
-        return (int) Math.min(spec.sk(), (blocks * s + kvSplits - 1) / kvSplits * kvChunk);
+        return splitFrom(spec.sk(), s);
+    }
+
+    private int splitFrom(int sk, int s) {
+        long blocks = ceilDiv(sk, kvChunk);
+        return (int) Math.min(sk, (blocks * s + kvSplits - 1) / kvSplits * kvChunk);
     }
 
     /**
      * All units in order-key order: index = (chunk * groups + group) * kvSplits + split.
      */
     public List<UnitOfWork> units() {
-        CostModel cost = new CostModel(spec);
         List<UnitOfWork> units = new ArrayList<>(unitCount());
-        int idx = 0;
-        for (int c = 0; c < chunks(); c++) {
-            int q0 = c * queryChunk;
-            int tokens = Math.min(queryChunk, spec.sq() - q0);
-            for (int g = 0; g < groups(); g++) {
-                for (int s = 0; s < kvSplits; s++) {
-                    int from = splitFrom(s), to = splitFrom(s + 1);
-                    units.add(new UnitOfWork(idx++, c, g, q0, tokens, from, to, s, cost.cost(q0, tokens, from, to)));
-                }
-            }
-        }
+        for (int i = 0; i < sequences.count(); i++) addUnits(i, units);
         return units;
     }
 
@@ -289,8 +385,9 @@ public final class ChunkPlan implements Serializable {
         return workingSet().stream().mapToLong(WorkingSetRow::bytes).sum();
     }
 
+    /** 2 * unmasked pairs * Hq * (D + Dv), over every sequence. */
     public double totalFlops() {
-        return spec.flops();
+        return sequences.count() == 1 ? spec.flops() : 2.0 * totalPairs() * spec.hq() * (spec.d() + spec.dv());
     }
 
     public MaskGeometry mask() {

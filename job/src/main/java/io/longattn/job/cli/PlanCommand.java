@@ -4,11 +4,13 @@ import io.longattn.job.JobLauncher;
 import io.longattn.job.JobRequest;
 import io.longattn.job.Plural;
 import io.longattn.job.UserError;
+import io.longattn.job.plan.SequenceLayout;
 import io.longattn.job.report.Json;
 import io.longattn.job.settings.Settings;
 import io.longattn.kernels.AttentionSpec;
 import io.longattn.partitioner.Assignment;
 import io.longattn.partitioner.ChunkPlan;
+import io.longattn.partitioner.Sequences;
 import io.longattn.partitioner.UnitOfWork;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -30,6 +32,13 @@ final class PlanCommand implements Callable<Integer>, SettingFlags.Holder {
             Settings.PARTITIONS, Settings.THREADS, Settings.TASK_MEMORY));
     @Option(names = "--gflops", paramLabel = "X", description = "Kernel rate per task (GFLOP/s) for a time estimate.") Double gflops;
     @Option(names = "--json", description = "One JSON object instead of text.") boolean json;
+    @Option(names = "--lengths", paramLabel = "LIST", description = "Many sequences instead of --seq: comma-separated lengths,"
+            + " each Sq or Sq:Sk, optionally xN for N such sequences (1,000 of 2,048 and one of 65,536: 2048x1000,65536).")
+    String lengths;
+    @Option(names = "--cu-seqlens-q", paramLabel = "FILE", description = "Many sequences instead of --seq: the run's"
+            + " cu_seqlens_q file (int32 or int64 .npy).") String cuSeqlensQ;
+    @Option(names = "--cu-seqlens-k", paramLabel = "FILE", description = "The run's cu_seqlens_k (default: --cu-seqlens-q).")
+    String cuSeqlensK;
 
     @Override
     public SettingFlags settingFlags() {
@@ -38,12 +47,12 @@ final class PlanCommand implements Callable<Integer>, SettingFlags.Holder {
 
     @Override
     public Integer call() {
-        shape.check();
-        int seq = shape.seq, dim = shape.dim, dv = shape.dv();
+        Sequences sequences = PlanLengths.sequences(shape, lengths, cuSeqlensQ, cuSeqlensK);
+        int dim = shape.dim, dv = shape.dv();
         JobRequest.Attention a = mask.attention(null, null);
-        AttentionSpec spec = new AttentionSpec(seq, shape.sk(), shape.heads, shape.hkv(), dim, dv, AttentionSpec.defaultScale(dim),
-                a.causal(), a.windowLeft(), a.windowRight(), 0);
-        JobLauncher.Preview preview = JobLauncher.preview(spec, settings.values());
+        AttentionSpec spec = new AttentionSpec(sequences.totalQ(), sequences.totalK(), shape.heads, shape.hkv(), dim, dv,
+                AttentionSpec.defaultScale(dim), a.causal(), a.windowLeft(), a.windowRight(), 0);
+        JobLauncher.Preview preview = JobLauncher.preview(spec, settings.values(), sequences);
         ChunkPlan plan = preview.plan();
         int p = preview.partitions();
         long budget = preview.budget();
@@ -58,13 +67,13 @@ final class PlanCommand implements Callable<Integer>, SettingFlags.Holder {
         if (json) {
             Json j = new Json().put("q_chunk", plan.queryChunk()).put("kv_chunk", plan.kvChunk()).put("units", units.size())
                     .put("partitions", p).put("task_working_set_bytes", plan.workingSetBytes()).put("task_memory_budget", budget)
-                    .put("total_flops", spec.flops()).put("balance", "lpt").put("max_over_mean", bal.maxOverMean())
+                    .put("total_flops", plan.totalFlops()).put("sequences", sequences.count()).put("balance", "lpt").put("max_over_mean", bal.maxOverMean())
                     .put("max_over_mean_contiguous", con.maxOverMean()).put("estimated_seconds", est);
             System.out.println(j);
             return 0;
         }
         StringBuilder sb = new StringBuilder();
-        f(sb, "plan for %s", spec.describe());
+        f(sb, "plan for %s", sequences.count() == 1 ? spec.describe() : SequenceLayout.describe(spec, sequences));
         f(sb, "  kernel %s (its traits size the query chunks and the scratch%s)", preview.kernel().request(),
                 preview.kernel().reason().startsWith("planned") ? "; " + preview.kernel().reason().substring("planned with its traits; ".length()) : "");
         f(sb, "  chunks: q-chunk %d, kv-chunk %d -> %s x %s = %s", plan.queryChunk(), plan.kvChunk(),
@@ -79,7 +88,8 @@ final class PlanCommand implements Callable<Integer>, SettingFlags.Holder {
         String row = "    %-" + nameWidth + "s  %-" + formulaWidth + "s  %,14d B";
         for (ChunkPlan.WorkingSetRow r : rows) f(sb, row, r.name(), r.formula(), r.bytes());
         f(sb, row + " (budget %,d B)", "total", "", plan.workingSetBytes(), budget);
-        f(sb, "  work: %.4g FLOPs (2 x unmasked pairs x Hq x (D + Dv)), %,d unmasked pairs", spec.flops(), spec.mask().unmaskedPairs(0, seq));
+        f(sb, "  work: %.4g FLOPs (2 x unmasked pairs x Hq x (D + Dv)), %,d unmasked pairs", plan.totalFlops(), plan.totalPairs());
+        if (sequences.count() > 1) sb.append(PlanLengths.perSequence(plan, units, bal));
         f(sb, "  %s: balanced (lpt) max/mean %.3f; contiguous (--balance none) max/mean %.3f", Plural.of(p, "partition"),
                 bal.maxOverMean(), con.maxOverMean());
         if (est != null) f(sb, "  estimated time at %.1f GFLOP/s per task: %.2f s (costliest partition)", gflops, est);

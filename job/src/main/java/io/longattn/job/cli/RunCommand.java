@@ -12,7 +12,7 @@ import java.util.concurrent.Callable;
 /** bin/longattn run: attention over Q/K/V files into an output file, as a Spark job. */
 @Command(name = "run", description = "Compute O = softmax(Q K^T * scale + mask) V over .npy or Arrow files.")
 final class RunCommand implements Callable<Integer>, SettingFlags.Holder {
-    @Option(names = "--q", required = true, paramLabel = "FILE", description = "Queries [Sq, Hq, D] (.npy or .arrow).")
+    @Option(names = "--q", required = true, paramLabel = "FILE", description = "Queries [Sq, Hq, D] (.npy or .arrow), a batch [B, Sq, Hq, D] (.npy) or packed rows with --cu-seqlens-q.")
     String q;
 
     @Option(names = "--k", required = true, paramLabel = "FILE", description = "Keys [Sk, Hkv, D].")
@@ -26,6 +26,13 @@ final class RunCommand implements Callable<Integer>, SettingFlags.Holder {
 
     @Option(names = "--lse", paramLabel = "FILE", description = "Also write LSE [Sq, Hq] (natural log).")
     String lse;
+
+    @Option(names = "--cu-seqlens-q", paramLabel = "FILE", description = "Packed variable-length sequences: B + 1 offsets"
+            + " (int32 or int64 .npy, FlashAttention's cu_seqlens_q) into the rows of a rank-3 Q; masks apply per sequence.")
+    String cuSeqlensQ;
+
+    @Option(names = "--cu-seqlens-k", paramLabel = "FILE", description = "Offsets into K/V (default: those of --cu-seqlens-q).")
+    String cuSeqlensK;
 
     @Mixin
     MaskOptions mask = new MaskOptions();
@@ -49,7 +56,7 @@ final class RunCommand implements Callable<Integer>, SettingFlags.Holder {
 
     @Override
     public Integer call() {
-        JobRequest request = new JobRequest(new JobRequest.Inputs(q, k, v, out, lse, overwrite, allowNonFinite),
+        JobRequest request = new JobRequest(new JobRequest.Inputs(q, k, v, out, lse, overwrite, allowNonFinite, cuSeqlensQ, cuSeqlensK),
                 mask.attention(score.scale, score.softcap), job.conf(), job.master, job.report);
         JobSummary s = JobLauncher.launch(request, System.err);
         System.err.println(s.oneLine());

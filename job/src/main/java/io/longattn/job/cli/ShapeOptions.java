@@ -5,7 +5,8 @@ import picocli.CommandLine.Option;
 
 /** The shape flags of gen, plan and bench kernel: Q [seq, heads, dim], K/V [kv-seq, kv-heads, dim | v-dim]. */
 final class ShapeOptions {
-    @Option(names = "--seq", required = true, paramLabel = "N", description = "Query sequence length.")
+    // not required by picocli: plan takes --lengths or --cu-seqlens-q instead (check() asks for it otherwise)
+    @Option(names = "--seq", paramLabel = "N", description = "Query sequence length.")
     int seq;
     @Option(names = "--kv-seq", paramLabel = "N", description = "Key/value sequence length (default: --seq).")
     Integer kvSeq;
@@ -43,8 +44,14 @@ final class ShapeOptions {
 
     /** Every size positive and heads a multiple of kv heads, or a UserError naming the flag. */
     void check() {
+        if (seq == 0) throw new UserError("--seq", "is missing", "the query sequence length, an integer > 0");
         positive("--seq", seq);
         positive("--kv-seq", sk());
+        checkHeads();
+    }
+
+    /** Heads and dimensions only (plan of many sequences: their lengths come from elsewhere). */
+    void checkHeads() {
         positive("--heads", heads);
         positive("--kv-heads", hkv());
         positive("--dim", dim);

@@ -159,7 +159,7 @@ final class ArrowFormat {
         return footerLen;
     }
 
-    /** Rows of one record batch, from its metadata message; validates position, compression, nulls and lengths. */
+    /** Rows of one record batch, from its metadata message; validates position, codec, nulls and lengths. */
     private static long batchRows(Storage.InputFile in, SeekableByteChannel ch, long size, ArrowBlock block, int b,
                                   String column, int nodeIndex, int listSize) throws IOException {
         String path = in.path;
@@ -179,12 +179,11 @@ final class ArrowFormat {
             }
             rb = (RecordBatch) msg.header(new RecordBatch());
             if (rb == null) throw corrupt(path, "record batch " + b + " has no header", null);
-            if (rb.compression() != null) {
+            if (rb.compression() != null && !Compression.readable(rb.compression().codec())) {
                 byte codec = rb.compression().codec();
                 String name = codec >= 0 && codec < CompressionType.names.length ? CompressionType.name(codec) : "codec " + codec;
-                throw new UserError(path, "record batch " + b + " is compressed (" + name + "), which is not supported",
-                        "an uncompressed Arrow IPC file (pyarrow: compression=None, feather: compression='uncompressed';"
-                                + " Arrow JS writes uncompressed files)");
+                throw new UserError(path, "record batch " + b + " is compressed with " + name + ", which is not supported",
+                        "uncompressed, LZ4_FRAME or ZSTD record batches");
             }
             long rows = rb.length();
             if (rows < 0 || rb.nodesLength() < nodeIndex + 2) {

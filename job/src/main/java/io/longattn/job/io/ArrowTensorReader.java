@@ -19,8 +19,9 @@ import java.util.List;
 
 /**
  * Reads rows of an Arrow IPC file: loads only the record batches that cover the requested rows and keeps the
- * current one loaded, so sequential chunked reads load each batch once. Memory: one batch, bounded by an
- * allocator of its own (limit: twice the largest batch body plus 16 MiB), closed with the reader.
+ * current one loaded, so sequential chunked reads load each batch once; LZ4_FRAME and ZSTD batches are
+ * decompressed by Arrow's compression module. Memory: one batch, bounded by an allocator of its own (limit:
+ * twice the largest batch body and its decompressed column, plus 16 MiB), closed with the reader.
  */
 final class ArrowTensorReader implements TensorReader {
     private final TensorHeader h;
@@ -39,7 +40,7 @@ final class ArrowTensorReader implements TensorReader {
         this.h = h;
         this.in = in;
         this.alloc = new RootAllocator(Long.MAX_VALUE);
-        this.reader = new ArrowFileReader(in.channel(), alloc);
+        this.reader = new ArrowFileReader(in.channel(), alloc, Compression.factory());
         try {
             this.root = reader.getVectorSchemaRoot();
             this.blocks = reader.getRecordBlocks();
@@ -64,9 +65,12 @@ final class ArrowTensorReader implements TensorReader {
             throw changed("it has no column " + h.column() + " any more");
         }
         this.column = col;
-        long maxBody = 0;
+        long maxBody = 0, maxRows = 0;
         for (ArrowBlock b : blocks) maxBody = Math.max(maxBody, b.getBodyLength() + b.getMetadataLength());
-        alloc.setLimit(2 * maxBody + (16 << 20));
+        for (int b = 0; b < h.batchCount(); b++) maxRows = Math.max(maxRows, h.batchRowStart(b + 1) - h.batchRowStart(b));
+        // a compressed batch is read whole, then its column is decompressed beside it
+        long columnBytes = maxRows * h.elementsPerToken() * h.dtype().bytes();
+        alloc.setLimit(2 * (maxBody + columnBytes) + (16 << 20));
     }
 
     private UserError changed(String what) {

@@ -8,6 +8,7 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.ipc.ArrowFileWriter;
+import org.apache.arrow.vector.ipc.message.IpcOption;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -24,7 +25,7 @@ import java.util.Map;
 
 /**
  * Writes an Arrow IPC file of one FixedSizeList column, one record batch per append (split at
- * {@link #BATCH_BYTES}), reusing one set of vectors for every batch.
+ * {@link #BATCH_BYTES}), reusing one set of vectors for every batch; batches LZ4_FRAME or ZSTD compressed on request.
  */
 final class ArrowTensorWriter implements TensorWriter {
     /** Largest record batch body written, in bytes of data. */
@@ -42,8 +43,8 @@ final class ArrowTensorWriter implements TensorWriter {
     private long rows;
     private boolean finished;
 
-    ArrowTensorWriter(Storage.OutputFile out, String column, int seq, int heads, int dim, DType dtype, boolean lse)
-            throws IOException {
+    ArrowTensorWriter(Storage.OutputFile out, String column, int seq, int heads, int dim, DType dtype, boolean lse,
+                      Compression compression) throws IOException {
         this.out = out;
         this.seq = seq;
         this.dtype = dtype;
@@ -75,7 +76,9 @@ final class ArrowTensorWriter implements TensorWriter {
             cv.setOne(0, cv.capacity());
             this.root = r;
             this.child = c;
-            this.writer = new ArrowFileWriter(r, new DictionaryProvider.MapDictionaryProvider(), out.channel());
+            DictionaryProvider none = new DictionaryProvider.MapDictionaryProvider();
+            this.writer = compression == Compression.NONE ? new ArrowFileWriter(r, none, out.channel())
+                    : new ArrowFileWriter(r, none, out.channel(), null, IpcOption.DEFAULT, Compression.factory(), compression.codec());
             writer.start();
         } catch (IOException | RuntimeException e) {
             if (r != null) r.close();

@@ -22,12 +22,19 @@ final class NpyTensorWriter implements TensorWriter {
     private boolean finished;
 
     NpyTensorWriter(Storage.OutputFile out, long[] shape, DType dtype) throws IOException {
+        this(out, shape, 1, dtype);
+    }
+
+    /** @param tokenDims leading dimensions that number the tokens: 1, or 2 for a batch [B, S, ...] (B * S rows) */
+    NpyTensorWriter(Storage.OutputFile out, long[] shape, int tokenDims, DType dtype) throws IOException {
         this.out = out;
         this.ch = out.channel();
         this.dtype = dtype;
-        this.seq = (int) shape[0];
+        long tokens = 1;
+        for (int i = 0; i < tokenDims; i++) tokens *= shape[i];
+        this.seq = Math.toIntExact(tokens);
         long pt = 1;
-        for (int i = 1; i < shape.length; i++) pt *= shape[i];
+        for (int i = tokenDims; i < shape.length; i++) pt *= shape[i];
         this.perToken = (int) pt;
         long bytes = (long) seq * perToken * dtype.bytes();
         this.buf = ByteBuffer.allocateDirect((int) Math.max(64, Math.min(MAX_BUFFER, bytes))).order(ByteOrder.LITTLE_ENDIAN);

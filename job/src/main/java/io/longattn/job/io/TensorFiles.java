@@ -68,9 +68,24 @@ public final class TensorFiles {
         String shape = java.util.Arrays.toString(p.shape);
         int rank = lse ? 2 : 3;
         String[] names = lse ? new String[]{"seq", "heads"} : new String[]{"seq", "heads", "head_dim"};
-        if (p.shape.length != rank) {
+        // a rank-4 [B, S, H, D] tensor is a batch of B sequences, read as B * S packed rows
+        boolean batch = !lse && p.shape.length == 4;
+        int batchSize = batch ? (int) Math.min(Integer.MAX_VALUE, p.shape[0]) : 0;
+        if (batch) {
+            names = new String[]{"batch", "seq", "heads", "head_dim"};
+            for (int i = 0; i < 4; i++) {
+                if (p.shape[i] == 0) throw new UserError(path, "has shape " + shape + " with " + names[i] + " 0", names[i] + " >= 1");
+            }
+            if (p.shape[0] * p.shape[1] > Integer.MAX_VALUE) {
+                throw new UserError(path, "has shape " + shape + " with batch * seq " + p.shape[0] * p.shape[1],
+                        "at most " + Integer.MAX_VALUE + " tokens in all");
+            }
+            p = new NpyFormat.Parsed(p.descr, p.fortranOrder, new long[]{p.shape[0] * p.shape[1], p.shape[2], p.shape[3]},
+                    p.dataOffset);
+        } else if (p.shape.length != rank) {
             throw new UserError(path, "has shape " + shape + " of rank " + p.shape.length,
-                    "rank " + rank + " " + java.util.Arrays.toString(names).replace(",", ""));
+                    "rank " + rank + " " + java.util.Arrays.toString(names).replace(",", "")
+                            + (lse ? "" : " (or rank 4 [batch seq heads head_dim])"));
         }
         for (int i = 0; i < rank; i++) {
             if (p.shape[i] == 0) {
@@ -86,6 +101,7 @@ public final class TensorFiles {
         }
         int seq = (int) p.shape[0], heads = (int) p.shape[1], dim = lse ? 1 : (int) p.shape[2];
         TensorHeader h = new TensorHeader(path, location, TensorFormat.NPY, dtype, seq, heads, dim, lse, role, p.dataOffset, null);
+        if (batch) h = h.asBatch(batchSize);
         long have = in.size() - p.dataOffset;
         if (have < h.dataBytes()) {
             throw new UserError(path, "holds " + have + " bytes of data", h.dataBytes() + " for shape " + h.shapeString()
@@ -168,7 +184,23 @@ public final class TensorFiles {
      * @throws UserError for an unknown extension, a missing or unwritable directory, an existing path without overwrite
      */
     public static TensorWriter create(String path, String column, int seq, int heads, int dim, DType dtype, boolean overwrite) {
-        return create(path, column, seq, heads, dim, dtype, overwrite, false, false);
+        return create(path, column, seq, heads, dim, dtype, overwrite, false, false, Compression.NONE, 0);
+    }
+
+    /** As {@link #create(String, String, int, int, int, DType, boolean)}, an Arrow file's batches compressed. */
+    public static TensorWriter create(String path, String column, int seq, int heads, int dim, DType dtype, boolean overwrite,
+                                      Compression compression) {
+        return create(path, column, seq, heads, dim, dtype, overwrite, false, false, compression, 0);
+    }
+
+    /**
+     * The output of a job over sequences laid out like {@code like}: a rank-4 [B, S, heads, dim] .npy (LSE
+     * [B, S, heads]) when it is a batch, else packed rows as {@link #create} writes them.
+     */
+    public static TensorWriter createLike(TensorHeader like, String path, String column, int heads, int dim, boolean lse,
+                                          boolean overwrite, Compression compression) {
+        return create(path, lse ? LSE : column, like.seq(), heads, lse ? 1 : dim, DType.FLOAT32, overwrite, lse, false,
+                compression, like.batch());
     }
 
     /**
@@ -176,11 +208,20 @@ public final class TensorFiles {
      * FixedSizeList&lt;float32, heads&gt; with schema metadata longattn.heads.
      */
     public static TensorWriter createLse(String path, int seq, int heads, boolean overwrite) {
-        return create(path, LSE, seq, heads, 1, DType.FLOAT32, overwrite, true, false);
+        return createLse(path, seq, heads, overwrite, Compression.NONE);
+    }
+
+    public static TensorWriter createLse(String path, int seq, int heads, boolean overwrite, Compression compression) {
+        return create(path, LSE, seq, heads, 1, DType.FLOAT32, overwrite, true, false, compression, 0);
     }
 
     static TensorWriter create(String path, String column, int seq, int heads, int dim, DType dtype, boolean overwrite,
                                boolean lse, boolean forceHadoop) {
+        return create(path, column, seq, heads, dim, dtype, overwrite, lse, forceHadoop, Compression.NONE, 0);
+    }
+
+    static TensorWriter create(String path, String column, int seq, int heads, int dim, DType dtype, boolean overwrite,
+                               boolean lse, boolean forceHadoop, Compression compression, int batch) {
         if (seq <= 0 || heads <= 0 || dim <= 0) {
             throw new IllegalArgumentException(path + ": shape [" + seq + ", " + heads + ", " + dim + "] must be positive");
         }
@@ -196,9 +237,12 @@ public final class TensorFiles {
         try {
             if (format == TensorFormat.NPY) {
                 long[] shape = lse ? new long[]{seq, heads} : new long[]{seq, heads, dim};
-                return new NpyTensorWriter(out, shape, dtype);
+                if (batch > 0) {
+                    shape = lse ? new long[]{batch, seq / batch, heads} : new long[]{batch, seq / batch, heads, dim};
+                }
+                return new NpyTensorWriter(out, shape, batch > 0 ? 2 : 1, dtype);
             }
-            return new ArrowTensorWriter(out, column, seq, heads, dim, dtype, lse);
+            return new ArrowTensorWriter(out, column, seq, heads, dim, dtype, lse, compression);
         } catch (IOException e) {
             out.abort();
             throw new UncheckedIOException(path + ": cannot be written: " + Storage.oneLine(e), e);

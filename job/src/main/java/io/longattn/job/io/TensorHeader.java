@@ -26,6 +26,8 @@ public final class TensorHeader implements Serializable {
     private final long dataOffset;
     private final long[] batchRowStarts;
     private InputFingerprint fingerprint;
+    /** B of a rank-4 [B, S, heads, dim] file (seq is then B * S), 0 for a rank-3 one; set only by {@link #asBatch}. */
+    private int batch;
 
     /** A header whose file is opened by the path as given (see the full constructor). */
     public TensorHeader(String path, TensorFormat format, DType dtype, int seq, int heads, int dim, boolean rank2,
@@ -78,12 +80,27 @@ public final class TensorHeader implements Serializable {
     TensorHeader withFingerprint(InputFingerprint f) {
         TensorHeader h = new TensorHeader(path, location, format, dtype, seq, heads, dim, rank2, column, dataOffset, batchRowStarts);
         h.fingerprint = f;
+        h.batch = batch;
         return h;
     }
 
     /** The file's fingerprint when it was inspected; null for a header made by hand. */
     public InputFingerprint fingerprint() {
         return fingerprint;
+    }
+
+    /** This header read as a [batch, seq / batch, heads, dim] batch of sequences (a rank-4 .npy). */
+    TensorHeader asBatch(int b) {
+        if (b <= 0 || seq % b != 0) throw new IllegalArgumentException(seq + " rows are not " + b + " equal sequences");
+        TensorHeader h = new TensorHeader(path, location, format, dtype, seq, heads, dim, rank2, column, dataOffset, batchRowStarts);
+        h.batch = b;
+        h.fingerprint = fingerprint;
+        return h;
+    }
+
+    /** B of a rank-4 [B, S, heads, dim] file, 0 for a rank-3 (or rank-2) one. */
+    public int batch() {
+        return batch;
     }
 
     /** The file as the user named it; every message uses this. */
@@ -170,11 +187,13 @@ public final class TensorHeader implements Serializable {
 
     /** The shape as numbers: [seq, heads, dim] or [seq, heads]. */
     public long[] shape() {
+        if (batch > 0) return new long[]{batch, seq / batch, heads, dim};
         return rank2 ? new long[]{seq, heads} : new long[]{seq, heads, dim};
     }
 
     /** "[65536, 2, 64]". */
     public String shapeString() {
+        if (batch > 0) return "[" + batch + ", " + seq / batch + ", " + heads + ", " + dim + "]";
         return rank2 ? "[" + seq + ", " + heads + "]" : "[" + seq + ", " + heads + ", " + dim + "]";
     }
 
@@ -193,7 +212,7 @@ public final class TensorHeader implements Serializable {
         if (this == o) return true;
         if (!(o instanceof TensorHeader)) return false;
         TensorHeader h = (TensorHeader) o;
-        return seq == h.seq && heads == h.heads && dim == h.dim && rank2 == h.rank2 && dataOffset == h.dataOffset
+        return seq == h.seq && batch == h.batch && heads == h.heads && dim == h.dim && rank2 == h.rank2 && dataOffset == h.dataOffset
                 && path.equals(h.path) && location.equals(h.location) && format == h.format && dtype == h.dtype && column.equals(h.column)
                 && Arrays.equals(batchRowStarts, h.batchRowStarts);
     }

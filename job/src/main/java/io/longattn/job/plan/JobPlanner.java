@@ -8,6 +8,7 @@ import io.longattn.kernels.KernelSelector;
 import io.longattn.kernels.KernelTraits;
 import io.longattn.partitioner.ChunkPlan;
 import io.longattn.partitioner.ChunkPlanException;
+import io.longattn.partitioner.Sequences;
 
 import java.util.List;
 
@@ -90,7 +91,12 @@ public final class JobPlanner {
 
     /** What the plan is made from. */
     public record PlanRequest(AttentionSpec spec, KernelPick kernel, int partitions, long taskMemory, int queryChunk,
-                              int kvChunk, boolean splitKeys, int threads) {
+                              int kvChunk, boolean splitKeys, int threads, Sequences sequences) {
+        /** One sequence of the spec's lengths. */
+        public PlanRequest(AttentionSpec spec, KernelPick kernel, int partitions, long taskMemory, int queryChunk,
+                           int kvChunk, boolean splitKeys, int threads) {
+            this(spec, kernel, partitions, taskMemory, queryChunk, kvChunk, splitKeys, threads, Sequences.single(spec.sq(), spec.sk()));
+        }
     }
 
     /** The chunk plan; a UserError naming --q-chunk, --kv-chunk or --task-memory when it cannot be made. */
@@ -98,7 +104,7 @@ public final class JobPlanner {
         try {
             KernelTraits traits = KernelSelector.standard().traitsOf(r.kernel().request());
             return ChunkPlan.create(new ChunkPlan.Request(r.spec(), traits, r.partitions(), r.taskMemory(),
-                    r.queryChunk(), r.kvChunk(), r.splitKeys(), r.threads()));
+                    r.queryChunk(), r.kvChunk(), r.splitKeys(), r.threads(), r.sequences()));
         } catch (ChunkPlanException e) {
             String flag = switch (e.input()) {
                 case QUERY_CHUNK -> "--q-chunk";

@@ -1,6 +1,7 @@
 package io.longattn.job.settings;
 
 import io.longattn.job.UserError;
+import io.longattn.job.io.Compression;
 import io.longattn.job.plan.JobPlanner;
 import io.longattn.job.strategy.Strategy;
 import io.longattn.kernels.Precision;
@@ -61,6 +62,10 @@ public final class Settings {
     public static final Setting<Long> BROADCAST_LIMIT = Setting.builder("spark.longattn.broadcastLimitBytes")
             .doc("auto picks broadcast only when K+V (float32) is at most this many bytes.")
             .bytesConf(0, 256L << 20);
+    public static final Setting<Compression> COMPRESSION = Setting.builder("spark.longattn.compression").flag("--compression")
+            .doc("Record batch compression of Arrow outputs: none, lz4 (LZ4_FRAME, pyarrow's feather default) or zstd."
+                    + " Compressed Arrow inputs are read whatever this says; .npy outputs ignore it.")
+            .choiceConf(orderedMap("none", Compression.NONE, "lz4", Compression.LZ4, "zstd", Compression.ZSTD), Compression.NONE);
     public static final Setting<Integer> PROGRESS_SECONDS = Setting.builder("spark.longattn.progressSeconds")
             .doc("Seconds between progress lines on the driver; 0 turns progress off.")
             .intConf(0, 86_400, 5);
@@ -72,7 +77,7 @@ public final class Settings {
             .intConf(-1, Integer.MAX_VALUE, -1);
 
     public static final List<Setting<?>> ALL = List.of(KERNEL, PRECISION, Q_CHUNK, KV_CHUNK, PARTITIONS, BALANCE, STRATEGY, THREADS,
-            TASK_MEMORY, OUTPUT_PARTITION_BYTES, BROADCAST_LIMIT, PROGRESS_SECONDS, FAIL_FIRST_ATTEMPT, FAIL_AT_UNIT);
+            TASK_MEMORY, OUTPUT_PARTITION_BYTES, BROADCAST_LIMIT, COMPRESSION, PROGRESS_SECONDS, FAIL_FIRST_ATTEMPT, FAIL_AT_UNIT);
 
     public static Optional<Setting<?>> byKey(String key) {
         return ALL.stream().filter(s -> s.key().equals(key)).findFirst();
@@ -110,6 +115,12 @@ public final class Settings {
         Map<String, E> m = new LinkedHashMap<>();
         m.put(k1, v1);
         m.put(k2, v2);
+        return m;
+    }
+
+    private static <E> Map<String, E> orderedMap(String k1, E v1, String k2, E v2, String k3, E v3) {
+        Map<String, E> m = orderedMap(k1, v1, k2, v2);
+        m.put(k3, v3);
         return m;
     }
 }

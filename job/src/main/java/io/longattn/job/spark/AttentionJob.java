@@ -1,6 +1,5 @@
 package io.longattn.job.spark;
 
-import io.longattn.job.io.DType;
 import io.longattn.job.io.OutputGroup;
 import io.longattn.job.io.TensorFiles;
 import io.longattn.job.io.TensorWriter;
@@ -78,13 +77,13 @@ public final class AttentionJob {
                     spec.dv(), spec.groupSize()), true);
         }
 
-        try (Progress progress = new Progress(listener, units.size(), (long) (spec.flops() / (2.0 * (spec.d() + spec.dv()))), spec.flops(), r.progressSeconds(), log)) {
+        try (Progress progress = new Progress(listener, units.size(), (long) (plan.totalFlops() / (2.0 * (spec.d() + spec.dv()))), plan.totalFlops(), r.progressSeconds(), log)) {
             writeInOrder(r, plan, results.toLocalIterator(), outputs);
         } finally {
             jsc.sc().removeSparkListener(listener);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        return new JobSummary(r, seconds, spec.flops(), units.size(), assignment.maxLoad(), assignment.meanLoad(),
+        return new JobSummary(r, seconds, plan.totalFlops(), units.size(), assignment.maxLoad(), assignment.meanLoad(),
                 listener.taskSeconds());
     }
 
@@ -94,8 +93,8 @@ public final class AttentionJob {
         int hq = spec.hq(), dv = spec.dv(), groups = spec.hkv();
         float[] rows = new float[plan.queryChunk() * hq * dv];
         float[] lseRows = new float[plan.queryChunk() * hq];
-        TensorWriter o = outputs.add(TensorFiles.create(r.out(), "o", spec.sq(), hq, dv, DType.FLOAT32, r.overwrite()));
-        TensorWriter lse = r.lseOut() == null ? null : outputs.add(TensorFiles.createLse(r.lseOut(), spec.sq(), hq, r.overwrite()));
+        TensorWriter o = outputs.add(TensorFiles.createLike(r.q(), r.out(), "o", hq, dv, false, r.overwrite(), r.compression()));
+        TensorWriter lse = r.lseOut() == null ? null : outputs.add(TensorFiles.createLike(r.q(), r.lseOut(), "lse", hq, 1, true, r.overwrite(), r.compression()));
         try {
             for (int c = 0; c < plan.chunks(); c++) {
                 int tokens = 0;

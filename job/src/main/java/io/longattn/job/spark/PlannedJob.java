@@ -1,5 +1,6 @@
 package io.longattn.job.spark;
 
+import io.longattn.job.io.Compression;
 import io.longattn.job.io.TensorHeader;
 import io.longattn.job.plan.JobPlanner;
 import io.longattn.job.strategy.Strategy;
@@ -12,6 +13,7 @@ import io.longattn.partitioner.ChunkPlan;
  * choices with their reasons (for the summary and the report).
  */
 public record PlannedJob(TensorHeader q, TensorHeader k, TensorHeader v, String out, String lseOut, boolean overwrite,
+                         Compression compression,
                          AttentionSpec spec, ChunkPlan plan, int partitions, Assignment.Policy balance,
                          JobPlanner.KernelPick kernel, Strategy.Decision strategy,
                          long outputPartitionBytes, int progressSeconds, boolean failFirstAttempt, int failAtUnit) {

@@ -5,12 +5,13 @@ import io.longattn.job.io.TensorHeader;
 import io.longattn.job.io.TensorReader;
 import io.longattn.job.plan.JobPlanner;
 import io.longattn.job.strategy.KvStrategy;
-import io.longattn.kernels.AttentionKernel;
 import io.longattn.kernels.AttentionSpec;
+import io.longattn.kernels.KvSource;
 import io.longattn.kernels.UnitSummary;
 import io.longattn.kernels.UnitRunner;
 import io.longattn.partitioner.ChunkPlan;
 import io.longattn.partitioner.CostModel;
+import io.longattn.partitioner.Sequences;
 import io.longattn.partitioner.UnitOfWork;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.PairFlatMapFunction;
@@ -44,6 +45,8 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
      */
     static final Comparator<UnitOfWork> COSTLIEST_FIRST =
             Comparator.<UnitOfWork>comparingLong(u -> u.cost).reversed().thenComparingInt(u -> u.index);
+    /** Many sequences: one sequence's units after another (each sequence has a kernel of its own), costliest first within. */
+    static final Comparator<UnitOfWork> BY_SEQUENCE = Comparator.<UnitOfWork>comparingInt(u -> u.sequence).thenComparing(COSTLIEST_FIRST);
 
     private final ChunkPlan plan;
     private final TensorHeader q;
@@ -70,7 +73,7 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
     public Iterator<Tuple2<Integer, UnitResult>> call(Iterator<Tuple2<Integer, UnitOfWork>> input) {
         List<UnitOfWork> units = new ArrayList<>();
         input.forEachRemaining(t -> units.add(t._2()));
-        units.sort(COSTLIEST_FIRST);
+        units.sort(plan.sequences().count() > 1 ? BY_SEQUENCE : COSTLIEST_FIRST);
         if (units.isEmpty()) return java.util.Collections.emptyIterator();
         return new Runner(units);
     }
@@ -88,8 +91,12 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
     private final class Runner implements Iterator<Tuple2<Integer, UnitResult>> {
         private final List<UnitOfWork> units;
         private final AttentionSpec spec = plan.spec();
-        private final CostModel costModel = new CostModel(spec);
-        private final UnitRunner runner;
+        private final Sequences sequences = plan.sequences();
+        private final String gpu;
+        private CostModel costModel;
+        private UnitRunner runner;
+        /** The sequence whose spec the runner and cost model hold, or -1. */
+        private int runnerSequence = -1;
         private final TensorReader qReader;
         private final KvStrategy.Opened source;
         private final float[] qRows;
@@ -101,8 +108,7 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
         Runner(List<UnitOfWork> units) {
             this.units = units;
             TaskContext ctx = TaskContext.get();
-            AttentionKernel local = JobPlanner.createKernel(kernel, spec, plan.threads(), assignedGpu(ctx));
-            this.runner = new UnitRunner(spec, local, plan.queryChunk(), plan.kvChunk());
+            this.gpu = assignedGpu(ctx);
             this.qReader = TensorFiles.open(q);
             this.source = kv.open();
             this.qRows = new float[plan.queryChunk() * spec.hq() * spec.d()];
@@ -129,31 +135,68 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
                 throw new IllegalStateException("fault injection: first attempt fails (spark.longattn.test.failFirstAttempt)");
             }
             next++;
+            int hg = spec.groupSize();
+            if (sequences.sk(u.sequence) == 0) {
+                // a sequence without keys: every query sees none, so O = 0 and LSE = -inf as for a fully masked row
+                float[] lse = new float[u.tokens * hg];
+                java.util.Arrays.fill(lse, Float.NEGATIVE_INFINITY);
+                unitsDone.add(1);
+                return new Tuple2<>(u.index, UnitResult.finished(u.index, u.chunk, u.group, u.tokens,
+                        new float[u.tokens * hg * spec.dv()], lse));
+            }
+            useSequence(u.sequence);
             Tuple2<Integer, UnitResult> result = new Tuple2<>(u.index, compute(u));
             unitsDone.add(1);
-            pairsDone.add(costModel.pairs(u.q0, u.tokens, u.kvFrom, u.kvTo) * spec.groupSize());
+            pairsDone.add(costModel.pairs(u.q0, u.tokens, u.kvFrom, u.kvTo) * hg);
             return result;
+        }
+
+        /** The runner for a sequence's spec: the current one when the spec is the same (a batch), else a new kernel. */
+        private void useSequence(int s) {
+            if (s == runnerSequence) return;
+            AttentionSpec seqSpec = plan.sequenceSpec(s);
+            if (runner == null || !runner.spec().equals(seqSpec)) {
+                closeKernel();
+                runner = new UnitRunner(seqSpec, JobPlanner.createKernel(kernel, seqSpec, plan.threads(), gpu),
+                        plan.queryChunk(), plan.kvChunk());
+                costModel = new CostModel(seqSpec);
+            }
+            runnerSequence = s;
         }
 
         private UnitResult compute(UnitOfWork u) {
             int hg = spec.groupSize();
             if (u.chunk != loadedChunk) {
                 try {
-                    qReader.readRows(u.q0, u.tokens, qRows, 0);
+                    qReader.readRows(sequences.qStart(u.sequence) + u.q0, u.tokens, qRows, 0);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
                 loadedChunk = u.chunk;
             }
+            KvSource kvRows = sequences.count() == 1 ? source
+                    : new SequenceKv(source, sequences.kStart(u.sequence), sequences.sk(u.sequence));
             runner.query().load(u.q0, u.tokens, qRows, 0, spec.hq(), u.group * hg, spec.queryFactor());
             if (plan.kvSplits() > 1) {
-                UnitSummary s = runner.summarize(u.group, source, u.kvFrom, u.kvTo);
+                UnitSummary s = runner.summarize(u.group, kvRows, u.kvFrom, u.kvTo);
                 return UnitResult.partial(u.index, u.chunk, u.group, u.kvSplit, u.tokens, s.toArray());
             }
             float[] o = new float[u.tokens * hg * spec.dv()];
             float[] lse = new float[u.tokens * hg];
-            runner.run(u.group, source, o, 0, lse, 0);
+            runner.run(u.group, kvRows, o, 0, lse, 0);
             return UnitResult.finished(u.index, u.chunk, u.group, u.tokens, o, lse);
+        }
+
+        private void closeKernel() {
+            if (runner == null) return;
+            try {
+                runner.kernel().close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            } finally {
+                runner = null;
+                runnerSequence = -1;
+            }
         }
 
         private void close() {
@@ -165,11 +208,7 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            try {
-                runner.kernel().close();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
+            closeKernel();
         }
     }
 }
