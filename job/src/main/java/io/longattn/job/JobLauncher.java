@@ -8,6 +8,7 @@ import io.longattn.job.plan.JobPlanner;
 import io.longattn.job.plan.PartitionCount;
 import io.longattn.job.report.JobSummary;
 import io.longattn.job.report.Report;
+import io.longattn.job.report.Timeline;
 import io.longattn.job.settings.ByteSize;
 import io.longattn.job.settings.Settings;
 import io.longattn.job.spark.AttentionJob;
@@ -44,8 +45,10 @@ public final class JobLauncher {
     /** Prepares, starts Spark, runs, stops Spark. */
     public static JobSummary launch(JobRequest request, PrintStream log) {
         Prepared p = prepare(request, log);
+        double sparkStart = p.timeline().now();
         try (JavaSparkContext jsc = new JavaSparkContext(sparkConf(p.conf(), request.master()))) {
             jsc.setLogLevel("WARN");
+            p.timeline().since("spark_start", sparkStart);
             return execute(p, jsc, log);
         }
     }
@@ -57,10 +60,11 @@ public final class JobLauncher {
     public record Prepared(JobRequest request, Map<String, String> conf, TensorHeader q, TensorHeader k, TensorHeader v,
                            AttentionSpec spec, JobPlanner.KernelPick kernel, int threads, int qChunk, int kvChunk,
                            Assignment.Policy balance, Strategy strategy, long budget, PartitionCount partitions,
-                           PlannedJob planned) {
+                           PlannedJob planned, Timeline timeline) {
     }
 
     public static Prepared prepare(JobRequest request, PrintStream log) {
+        Timeline timeline = new Timeline();
         Map<String, String> conf = conf(request);
         Settings.check(conf);
         JobRequest.Inputs in = request.inputs();
@@ -81,7 +85,9 @@ public final class JobLauncher {
         JobPlanner.KernelPick kernel = JobPlanner.pickKernel(Settings.KERNEL.get(conf), threads);
         long budgetGiven = Settings.TASK_MEMORY.get(conf);
         long budget = budgetGiven > 0 ? budgetGiven : defaultTaskMemory(conf);
+        timeline.since("input_checks", 0);
         // 3. values
+        double scanStart = timeline.now();
         if (!in.allowNonFinite()) {
             for (TensorHeader h : new TensorHeader[]{q, k, v}) {
                 NonFiniteScan.Result bad = NonFiniteScan.scan(h);
@@ -90,6 +96,7 @@ public final class JobLauncher {
                 }
             }
         }
+        timeline.since("nonfinite_scan", scanStart);
         long blind = 0;
         for (int i = 0; i < spec.sq(); i++) if (spec.mask().rowKeys(i) == 0) blind++;
         if (blind > 0) {
@@ -97,7 +104,7 @@ public final class JobLauncher {
                     + " their output is 0 and their LSE -inf");
         }
         Prepared p = new Prepared(request, conf, q, k, v, spec, kernel, threads, Settings.Q_CHUNK.get(conf),
-                Settings.KV_CHUNK.get(conf), Settings.BALANCE.get(conf), Settings.STRATEGY.get(conf), budget, null, null);
+                Settings.KV_CHUNK.get(conf), Settings.BALANCE.get(conf), Settings.STRATEGY.get(conf), budget, null, null, timeline);
         PartitionCount partitions = PartitionCount.beforeSpark(conf, request.master());
         return partitions == null ? p : withPlan(p, partitions);
     }
@@ -107,12 +114,13 @@ public final class JobLauncher {
         TensorFiles.useHadoopConfiguration(jsc.hadoopConfiguration());
         PartitionCount count = partitionsOn(prepared, jsc);
         PlannedJob job = count.equals(prepared.partitions()) ? prepared.planned() : withPlan(prepared, count).planned();
+        Timeline timeline = prepared.timeline();
         ChunkPlan plan = job.plan();
         log.println("longattn: " + job.spec().describe() + " | kernel " + job.kernel().request() + " (" + job.kernel().reason()
                 + ") | strategy " + job.strategy().strategy().label() + " (" + job.strategy().reason() + ") | q-chunk "
                 + plan.queryChunk() + ", kv-chunk " + plan.kvChunk() + ", " + Plural.of(plan.unitCount(), "unit") + " | "
                 + Plural.of(job.partitions(), "partition") + ": " + count.reason() + " (" + job.balance().name().toLowerCase(Locale.ROOT) + ")");
-        JobSummary summary = AttentionJob.run(jsc, job, log);
+        JobSummary summary = AttentionJob.run(jsc, job, log, timeline);
         if (prepared.request().report() != null) Report.write(prepared.request().report(), summary);
         return summary;
     }
@@ -160,6 +168,7 @@ public final class JobLauncher {
 
     /** Decides the strategy and makes the plan: once per job. */
     private static Prepared withPlan(Prepared p, PartitionCount count) {
+        double start = p.timeline().now();
         int partitions = count.partitions();
         Map<String, String> conf = p.conf();
         // broadcast keeps all of K/V on every executor: only when it is small next to executor memory
@@ -171,8 +180,9 @@ public final class JobLauncher {
         PlannedJob job = new PlannedJob(p.q(), p.k(), p.v(), in.out(), in.lse(), in.overwrite(), p.spec(), plan, partitions,
                 p.balance(), p.kernel(), strategy, Settings.OUTPUT_PARTITION_BYTES.get(conf),
                 Settings.PROGRESS_SECONDS.get(conf), Settings.FAIL_FIRST_ATTEMPT.get(conf), Settings.FAIL_AT_UNIT.get(conf));
+        p.timeline().since("planning", start);
         return new Prepared(p.request(), conf, p.q(), p.k(), p.v(), p.spec(), p.kernel(), p.threads(), p.qChunk(), p.kvChunk(),
-                p.balance(), p.strategy(), p.budget(), count, job);
+                p.balance(), p.strategy(), p.budget(), count, job, p.timeline());
     }
 
     /**

@@ -242,4 +242,28 @@ class JobEndToEndTest {
             assertEquals(List.of("k.npy", "q.npy", "v.npy"), names, "no temporary file is left behind");
         }
     }
+
+    @Test
+    void theReportsTimelineHasEveryPhaseInOrderWithEachTasksComputeTime() throws Exception {
+        String[] qkv = TestData.write(dir, ".npy", 300, 300, 2, 2, 32, 32, 21);
+        String out = dir.resolve("o.npy").toString(), reportPath = dir.resolve("report.json").toString();
+        JobSummary s = run(qkv, out, null, true, null, null, null, options("spark.longattn.qChunk", "32",
+                "spark.longattn.partitions", "3"), reportPath);
+        String timeline = Files.readString(Path.of(reportPath)).split("\"timeline\": ")[1];
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("\"(\\w+)\": \\{\"start\": ([0-9.]+), \"seconds\": ([0-9.]+)").matcher(timeline);
+        List<String> names = new java.util.ArrayList<>();
+        double lastStart = 0;
+        while (m.find()) {
+            names.add(m.group(1));
+            double start = Double.parseDouble(m.group(2)), end = start + Double.parseDouble(m.group(3));
+            assertTrue(start >= lastStart, m.group(1) + " starts before the phase listed above it: " + timeline);
+            assertTrue(end <= s.timeline().now(), m.group(1) + " ends after the job: " + timeline);
+            lastStart = start;
+        }
+        assertEquals(List.of("input_checks", "nonfinite_scan", "planning", "assignment", "kv_distribution", "executor_setup",
+                "compute", "output", "commit"), names, timeline);
+        String tasks = timeline.split("\"task_seconds\": \\[")[1].split("]")[0];
+        assertEquals(3, tasks.split(",").length, "one compute time per task: " + timeline);
+    }
 }

@@ -59,6 +59,10 @@ public final class Settings {
     public static final Setting<Integer> PROGRESS_SECONDS = Setting.builder("spark.longattn.progressSeconds")
             .doc("Seconds between progress lines on the driver; 0 turns progress off.")
             .intConf(0, 86_400, 5);
+    public static final Setting<Boolean> TIMELINE = Setting.builder("spark.longattn.timeline").flag("--timeline")
+            .doc("Append the job's measured phases (Spark start, checks, scan, planning, K/V distribution, executor set-up,"
+                    + " compute with each task's compute seconds, output, commit) to the final line; --report always has them.")
+            .booleanConf(false);
     public static final Setting<Boolean> FAIL_FIRST_ATTEMPT = Setting.builder("spark.longattn.test.failFirstAttempt")
             .doc("Fault injection: every task's first attempt throws after its first unit (retries must succeed).")
             .booleanConf(false);
@@ -67,7 +71,7 @@ public final class Settings {
             .intConf(-1, Integer.MAX_VALUE, -1);
 
     public static final List<Setting<?>> ALL = List.of(KERNEL, Q_CHUNK, KV_CHUNK, PARTITIONS, BALANCE, STRATEGY, THREADS,
-            TASK_MEMORY, OUTPUT_PARTITION_BYTES, BROADCAST_LIMIT, PROGRESS_SECONDS, FAIL_FIRST_ATTEMPT, FAIL_AT_UNIT);
+            TASK_MEMORY, OUTPUT_PARTITION_BYTES, BROADCAST_LIMIT, PROGRESS_SECONDS, TIMELINE, FAIL_FIRST_ATTEMPT, FAIL_AT_UNIT);
 
     public static Optional<Setting<?>> byKey(String key) {
         return ALL.stream().filter(s -> s.key().equals(key)).findFirst();

@@ -4,6 +4,7 @@ import io.longattn.job.io.DType;
 import io.longattn.job.io.TensorFiles;
 import io.longattn.job.io.TensorWriter;
 import io.longattn.job.report.JobSummary;
+import io.longattn.job.report.Timeline;
 import io.longattn.job.strategy.BroadcastKv;
 import io.longattn.job.strategy.KvStrategy;
 import io.longattn.job.strategy.StreamKv;
@@ -39,24 +40,32 @@ public final class AttentionJob {
     private AttentionJob() {
     }
 
-    public static JobSummary run(JavaSparkContext jsc, PlannedJob r, PrintStream log) {
+    /** Runs the planned job; the timeline gets the driver's and the tasks' phases. */
+    public static JobSummary run(JavaSparkContext jsc, PlannedJob r, PrintStream log, Timeline timeline) {
         long t0 = System.nanoTime();
         ChunkPlan plan = r.plan();
         AttentionSpec spec = r.spec();
         List<UnitOfWork> units = plan.units();
+        double assignStart = timeline.now();
         Assignment assignment = Assignment.of(r.balance(), units, r.partitions());
+        timeline.since("assignment", assignStart);
         jsc.setJobGroup(JOB_GROUP, "LongAttn " + spec.describe(), true);
 
+        double kvStart = timeline.now();
         KvStrategy kv = switch (r.strategy().strategy()) {
             case BROADCAST -> BroadcastKv.create(jsc, r.k(), r.v());
             case STREAM, SPLIT_KV -> new StreamKv(r.k(), r.v(), plan.readSpanBlocks());
             case AUTO -> throw new IllegalStateException("strategy auto was not decided");
         };
+        timeline.since("kv_distribution", kvStart);
 
         LongAccumulator unitsDone = jsc.sc().longAccumulator("longattn.unitsDone");
         LongAccumulator pairsDone = jsc.sc().longAccumulator("longattn.pairsDone");
         UnitProgress listener = new UnitProgress(unitsDone, pairsDone);
         jsc.sc().addSparkListener(listener);
+        TaskClock clock = new TaskClock(jsc);
+        TaskClock.Listener tasks = clock.new Listener();
+        jsc.sc().addSparkListener(tasks);
         List<Tuple2<Integer, UnitOfWork>> keyed = new ArrayList<>(units.size());
         for (UnitOfWork u : units) keyed.add(new Tuple2<>(u.index, u));
         JavaPairRDD<Integer, UnitOfWork> placed = jsc.parallelizePairs(keyed, r.partitions())
@@ -64,7 +73,8 @@ public final class AttentionJob {
         // the stage that runs the units carries this name in Spark's UI, logs and event log
         jsc.setCallSite(COMPUTE_STAGE);
         JavaPairRDD<Integer, UnitResult> results = placed
-                .mapPartitionsToPair(new UnitTask(plan, r.q(), kv, r.kernel(), r.failFirstAttempt(), r.failAtUnit(), unitsDone, pairsDone));
+                .mapPartitionsToPair(new UnitTask(plan, r.q(), kv, r.kernel(), r.failFirstAttempt(), r.failAtUnit(), unitsDone, pairsDone,
+                        clock));
         jsc.clearCallSite();
 
         long chunkBytes = (long) plan.queryChunk() * spec.hq() * (spec.dv() + 1) * 4L;
@@ -77,17 +87,40 @@ public final class AttentionJob {
         }
 
         try (Progress progress = new Progress(listener, units.size(), (long) (spec.flops() / (2.0 * (spec.d() + spec.dv()))), spec.flops(), r.progressSeconds(), log)) {
-            writeInOrder(r, plan, results.toLocalIterator());
+            writeInOrder(r, plan, results.toLocalIterator(), timeline, tasks);
         } finally {
             jsc.sc().removeSparkListener(listener);
+            jsc.sc().removeSparkListener(tasks);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         return new JobSummary(r, seconds, spec.flops(), units.size(), assignment.maxLoad(), assignment.meanLoad(),
-                listener.taskSeconds());
+                listener.taskSeconds(), timeline);
+    }
+
+    /**
+     * The executors' phases from the tasks' stamps: set-up from the first task's start until every task
+     * computes, compute from the first unit to the last, with each task's own compute seconds.
+     */
+    static double addTaskPhases(Timeline timeline, List<TaskClock.Task> tasks) {
+        if (tasks.isEmpty()) return timeline.now();
+        long started = Long.MAX_VALUE, allComputing = 0, computing = Long.MAX_VALUE, done = 0;
+        double[] compute = new double[tasks.size()];
+        for (int i = 0; i < tasks.size(); i++) {
+            TaskClock.Task t = tasks.get(i);
+            started = Math.min(started, t.startedAt());
+            allComputing = Math.max(allComputing, t.computingAt());
+            computing = Math.min(computing, t.computingAt());
+            done = Math.max(done, t.doneAt());
+            compute[i] = t.computeSeconds();
+        }
+        timeline.add("executor_setup", timeline.atMillis(started), timeline.atMillis(allComputing), null);
+        timeline.add("compute", timeline.atMillis(computing), timeline.atMillis(done), compute);
+        return timeline.atMillis(done);
     }
 
     /** Streams results (sorted by chunk, then group) into the output files, one query chunk at a time. */
-    static void writeInOrder(PlannedJob r, ChunkPlan plan, Iterator<Tuple2<Integer, UnitResult>> results) {
+    static void writeInOrder(PlannedJob r, ChunkPlan plan, Iterator<Tuple2<Integer, UnitResult>> results, Timeline timeline,
+                             TaskClock.Listener tasks) {
         AttentionSpec spec = r.spec();
         int hq = spec.hq(), dv = spec.dv(), groups = spec.hkv();
         float[] rows = new float[plan.queryChunk() * hq * dv];
@@ -114,8 +147,13 @@ public final class AttentionJob {
             if (results.hasNext()) {
                 throw new IllegalStateException("job returned more results than units (unit " + results.next()._1() + ")");
             }
+            // results arrive once every unit has run (the shuffle's map side): output is what follows compute
+            double outputStart = addTaskPhases(timeline, tasks.tasks());
+            timeline.since("output", outputStart);
+            double commitStart = timeline.now();
             o.commit();
             if (lse != null) lse.commit();
+            timeline.since("commit", commitStart);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

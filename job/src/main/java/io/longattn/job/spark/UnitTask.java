@@ -53,11 +53,13 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
     private final int failAtUnit;
     private final LongAccumulator unitsDone;
     private final LongAccumulator pairsDone;
+    private final TaskClock clock;
 
-    public UnitTask(ChunkPlan plan, TensorHeader q, KvStrategy kv, JobPlanner.KernelPick kernel,
-                    boolean failFirstAttempt, int failAtUnit, LongAccumulator unitsDone, LongAccumulator pairsDone) {
+    UnitTask(ChunkPlan plan, TensorHeader q, KvStrategy kv, JobPlanner.KernelPick kernel,
+             boolean failFirstAttempt, int failAtUnit, LongAccumulator unitsDone, LongAccumulator pairsDone, TaskClock clock) {
         this.unitsDone = unitsDone;
         this.pairsDone = pairsDone;
+        this.clock = clock;
         this.plan = plan;
         this.q = q;
         this.kv = kv;
@@ -68,11 +70,15 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
 
     @Override
     public Iterator<Tuple2<Integer, UnitResult>> call(Iterator<Tuple2<Integer, UnitOfWork>> input) {
+        long startedAt = System.currentTimeMillis();
         List<UnitOfWork> units = new ArrayList<>();
         input.forEachRemaining(t -> units.add(t._2()));
         units.sort(COSTLIEST_FIRST);
         if (units.isEmpty()) return java.util.Collections.emptyIterator();
-        return new Runner(units);
+        Runner runner = new Runner(units);
+        clock.started(startedAt);
+        clock.computing(System.currentTimeMillis());
+        return runner;
     }
 
     /**
@@ -114,6 +120,7 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
         @Override
         public boolean hasNext() {
             if (next < units.size()) return true;
+            if (!closed) clock.done(System.currentTimeMillis());
             close();
             return false;
         }
@@ -129,7 +136,9 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
                 throw new IllegalStateException("fault injection: first attempt fails (spark.longattn.test.failFirstAttempt)");
             }
             next++;
+            long t0 = System.nanoTime();
             Tuple2<Integer, UnitResult> result = new Tuple2<>(u.index, compute(u));
+            clock.unit(System.nanoTime() - t0, next == 1);
             unitsDone.add(1);
             pairsDone.add(costModel.pairs(u.q0, u.tokens, u.kvFrom, u.kvTo) * spec.groupSize());
             return result;
