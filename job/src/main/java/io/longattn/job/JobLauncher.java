@@ -178,7 +178,8 @@ public final class JobLauncher {
                 p.kvChunk(), strategy.strategy().splitsKeys(), p.threads()));
         JobRequest.Inputs in = p.request().inputs();
         PlannedJob job = new PlannedJob(p.q(), p.k(), p.v(), in.out(), in.lse(), in.overwrite(), p.spec(), plan, partitions,
-                p.balance(), p.kernel(), strategy, Settings.OUTPUT_PARTITION_BYTES.get(conf),
+                p.balance(), p.kernel(), strategy, Settings.OUTPUT_PARTITION_BYTES.get(conf), Settings.OUTPUT_WRITERS.get(conf),
+                Settings.WARMUP_MILLIS.get(conf),
                 Settings.PROGRESS_SECONDS.get(conf), Settings.FAIL_FIRST_ATTEMPT.get(conf), Settings.FAIL_AT_UNIT.get(conf));
         p.timeline().since("planning", start);
         return new Prepared(p.request(), conf, p.q(), p.k(), p.v(), p.spec(), p.kernel(), p.threads(), p.qChunk(), p.kvChunk(),
@@ -315,6 +316,17 @@ public final class JobLauncher {
         sc.setIfMissing("spark.ui.enabled", "false");
         // running tasks report their units-done accumulator with each heartbeat (progress lines)
         sc.setIfMissing("spark.executor.heartbeatInterval", "3s");
+        // units read their data from a broadcast or the files, never from a preferred host: no task waits for one
+        sc.setIfMissing("spark.locality.wait", "0s");
+        if (sc.get("spark.master").startsWith("local")) {
+            // one JVM: K/V and results never cross a network, and random floats do not compress anyway
+            sc.setIfMissing("spark.broadcast.compress", "false");
+            sc.setIfMissing("spark.shuffle.compress", "false");
+            sc.setIfMissing("spark.shuffle.spill.compress", "false");
+            // nothing to reach from outside: no host name lookup, no port on a public interface
+            sc.setIfMissing("spark.driver.host", "127.0.0.1");
+            sc.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+        }
         String flags = jvmFlags();
         String exec = sc.get("spark.executor.extraJavaOptions", "");
         if (!exec.contains("jdk.incubator.vector")) sc.set("spark.executor.extraJavaOptions", (exec + " " + flags).trim());

@@ -266,4 +266,39 @@ class JobEndToEndTest {
         String tasks = timeline.split("\"task_seconds\": \\[")[1].split("]")[0];
         assertEquals(3, tasks.split(",").length, "one compute time per task: " + timeline);
     }
+
+    @Test
+    void rowsWrittenInPlaceByExecutorsAreTheDriversBytesWhateverThePartitions() throws Exception {
+        // MHA (a unit holds some heads of its rows) and GQA (a unit holds all of them) both reach the file in place
+        for (int hkv : new int[]{3, 1}) {
+            Path inputs = Files.createDirectories(dir.resolve("hkv" + hkv));
+            String[] qkv = TestData.write(inputs, ".npy", 333, 333, 3, hkv, 16, 24, 22 + hkv);
+            Map<String, byte[]> bytes = new java.util.LinkedHashMap<>();
+            for (String writers : new String[]{"driver", "executors"}) {
+                for (String partitions : new String[]{"1", "7"}) {
+                    String name = writers + "-" + partitions + "-" + hkv;
+                    Path out = dir.resolve(name + ".o.npy"), lse = dir.resolve(name + ".lse.npy");
+                    run(qkv, out.toString(), lse.toString(), true, null, null, null, options("spark.longattn.qChunk", "40",
+                            "spark.longattn.partitions", partitions, "spark.longattn.outputWriters", writers));
+                    bytes.put(name + " o", Files.readAllBytes(out));
+                    bytes.put(name + " lse", Files.readAllBytes(lse));
+                }
+            }
+            byte[] o = bytes.get("driver-1-" + hkv + " o"), l = bytes.get("driver-1-" + hkv + " lse");
+            bytes.forEach((name, b) -> assertArrayEquals(name.endsWith(" o") ? o : l, b, name + " differs from the driver's, 1 partition"));
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            assertTrue(files.noneMatch(p -> p.getFileName().toString().contains(".tmp-")), "no temporary file is left behind");
+        }
+    }
+
+    @Test
+    void executorsAskedToWriteAnArrowOutputIsAUserError() {
+        String[] qkv = TestData.write(dir, ".npy", 50, 50, 1, 1, 8, 8, 30);
+        String out = dir.resolve("o.arrow").toString();
+        UserError e = assertThrows(UserError.class, () -> run(qkv, out, null, false, null, null, null,
+                options("spark.longattn.outputWriters", "executors")));
+        assertTrue(e.getMessage().contains("spark.longattn.outputWriters") && e.getMessage().contains("o.arrow"), e.getMessage());
+        assertFalse(Files.exists(Path.of(out)));
+    }
 }

@@ -2,6 +2,7 @@ package io.longattn.job.settings;
 
 import io.longattn.job.UserError;
 import io.longattn.job.plan.JobPlanner;
+import io.longattn.job.spark.OutputWriters;
 import io.longattn.job.strategy.Strategy;
 import io.longattn.partitioner.Assignment;
 import io.longattn.partitioner.ChunkPlan;
@@ -53,6 +54,17 @@ public final class Settings {
     public static final Setting<Long> OUTPUT_PARTITION_BYTES = Setting.builder("spark.longattn.outputPartitionBytes")
             .doc("Output bytes the driver holds at most while writing in query order.")
             .bytesConf(1, 8L << 20);
+    public static final Setting<OutputWriters> OUTPUT_WRITERS = Setting.builder("spark.longattn.outputWriters")
+            .doc("Who writes the output rows: executors (each unit's rows in place in the temporary .npy file, which every"
+                    + " executor must see at the same path), driver (results sent to the driver in query order; any format and"
+                    + " file system), or auto (executors on a local master with .npy outputs on the local file system).")
+            .choiceConf(orderedMap("auto", OutputWriters.AUTO, "executors", OutputWriters.EXECUTORS, "driver", OutputWriters.DRIVER),
+                    OutputWriters.AUTO);
+    public static final Setting<Integer> WARMUP_MILLIS = Setting.builder("spark.longattn.warmupMillis")
+            .doc("Before its first unit, each executor JVM runs its kernel on a small problem with the job's options for at"
+                    + " most this many milliseconds, so the JIT compiles the kernel from a profile that has seen every mask edge;"
+                    + " 0 turns it off.")
+            .intConf(0, 600_000, 3000);
     public static final Setting<Long> BROADCAST_LIMIT = Setting.builder("spark.longattn.broadcastLimitBytes")
             .doc("auto picks broadcast only when K+V (float32) is at most this many bytes.")
             .bytesConf(0, 256L << 20);
@@ -71,7 +83,7 @@ public final class Settings {
             .intConf(-1, Integer.MAX_VALUE, -1);
 
     public static final List<Setting<?>> ALL = List.of(KERNEL, Q_CHUNK, KV_CHUNK, PARTITIONS, BALANCE, STRATEGY, THREADS,
-            TASK_MEMORY, OUTPUT_PARTITION_BYTES, BROADCAST_LIMIT, PROGRESS_SECONDS, TIMELINE, FAIL_FIRST_ATTEMPT, FAIL_AT_UNIT);
+            TASK_MEMORY, OUTPUT_PARTITION_BYTES, OUTPUT_WRITERS, WARMUP_MILLIS, BROADCAST_LIMIT, PROGRESS_SECONDS, TIMELINE, FAIL_FIRST_ATTEMPT, FAIL_AT_UNIT);
 
     public static Optional<Setting<?>> byKey(String key) {
         return ALL.stream().filter(s -> s.key().equals(key)).findFirst();
@@ -103,6 +115,12 @@ public final class Settings {
         Map<String, E> m = new LinkedHashMap<>();
         m.put(k1, v1);
         m.put(k2, v2);
+        return m;
+    }
+
+    private static <E> Map<String, E> orderedMap(String k1, E v1, String k2, E v2, String k3, E v3) {
+        Map<String, E> m = orderedMap(k1, v1, k2, v2);
+        m.put(k3, v3);
         return m;
     }
 }

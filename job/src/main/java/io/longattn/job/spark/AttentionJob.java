@@ -3,7 +3,10 @@ package io.longattn.job.spark;
 import io.longattn.job.io.DType;
 import io.longattn.job.io.TensorFiles;
 import io.longattn.job.io.TensorWriter;
+import io.longattn.job.UserError;
+import io.longattn.job.io.PlacedNpyOutput;
 import io.longattn.job.report.JobSummary;
+import io.longattn.job.settings.Settings;
 import io.longattn.job.report.Timeline;
 import io.longattn.job.strategy.BroadcastKv;
 import io.longattn.job.strategy.KvStrategy;
@@ -73,21 +76,28 @@ public final class AttentionJob {
         // the stage that runs the units carries this name in Spark's UI, logs and event log
         jsc.setCallSite(COMPUTE_STAGE);
         JavaPairRDD<Integer, UnitResult> results = placed
-                .mapPartitionsToPair(new UnitTask(plan, r.q(), kv, r.kernel(), r.failFirstAttempt(), r.failAtUnit(), unitsDone, pairsDone,
-                        clock));
+                .mapPartitionsToPair(new UnitTask(plan, r.q(), kv, r.kernel(), r.warmupMillis(), r.failFirstAttempt(), r.failAtUnit(),
+                        unitsDone, pairsDone, clock));
         jsc.clearCallSite();
 
-        long chunkBytes = (long) plan.queryChunk() * spec.hq() * (spec.dv() + 1) * 4L;
-        int chunksPerOutput = (int) Math.max(1, Math.min(plan.chunks(), r.outputPartitionBytes() / chunkBytes));
-        results = results.repartitionAndSortWithinPartitions(
-                new OutputPartitioner(plan.chunks(), plan.unitsPerChunk(), chunksPerOutput));
+        boolean executorsWrite = executorsWrite(r, jsc.isLocal());
+        if (plan.kvSplits() > 1 || !executorsWrite) {
+            long chunkBytes = (long) plan.queryChunk() * spec.hq() * (spec.dv() + 1) * 4L;
+            int chunksPerOutput = (int) Math.max(1, Math.min(plan.chunks(), r.outputPartitionBytes() / chunkBytes));
+            results = results.repartitionAndSortWithinPartitions(
+                    new OutputPartitioner(plan.chunks(), plan.unitsPerChunk(), chunksPerOutput));
+        }
         if (plan.kvSplits() > 1) {
             results = results.mapPartitionsToPair(new SplitMerge(plan.kvSplits(), plan.queryChunk() * spec.groupSize(),
                     spec.dv(), spec.groupSize()), true);
         }
 
         try (Progress progress = new Progress(listener, units.size(), (long) (spec.flops() / (2.0 * (spec.d() + spec.dv()))), spec.flops(), r.progressSeconds(), log)) {
-            writeInOrder(r, plan, results.toLocalIterator(), timeline, tasks);
+            if (executorsWrite) {
+                writeInPlace(r, plan, results, timeline, tasks);
+            } else {
+                writeInOrder(r, plan, results.toLocalIterator(), timeline, tasks);
+            }
         } finally {
             jsc.sc().removeSparkListener(listener);
             jsc.sc().removeSparkListener(tasks);
@@ -116,6 +126,55 @@ public final class AttentionJob {
         timeline.add("executor_setup", timeline.atMillis(started), timeline.atMillis(allComputing), null);
         timeline.add("compute", timeline.atMillis(computing), timeline.atMillis(done), compute);
         return timeline.atMillis(done);
+    }
+
+    /** Whether executors write the rows in place (see {@link OutputWriters}); a UserError when they are asked to but cannot. */
+    static boolean executorsWrite(PlannedJob r, boolean localMaster) {
+        return switch (r.outputWriters()) {
+            case DRIVER -> false;
+            case AUTO -> localMaster && OutputWriters.placeable(r);
+            case EXECUTORS -> {
+                if (!OutputWriters.placeable(r)) {
+                    throw new UserError(Settings.OUTPUT_WRITERS.key(), "executors cannot write " + (PlacedNpyOutput.placeable(r.out())
+                            ? r.lseOut() : r.out()) + " in place", "driver or auto, or .npy outputs on a local or shared file system");
+                }
+                yield true;
+            }
+        };
+    }
+
+    /**
+     * Executors write every finished unit's rows at their offsets in the temporary files (in the same task that
+     * computed them); the driver checks that each unit was written exactly once, then commits.
+     */
+    static void writeInPlace(PlannedJob r, ChunkPlan plan, JavaPairRDD<Integer, UnitResult> results, Timeline timeline,
+                             TaskClock.Listener tasks) {
+        AttentionSpec spec = r.spec();
+        try (PlacedNpyOutput o = PlacedNpyOutput.create(r.out(), spec.sq(), spec.hq(), spec.dv(), r.overwrite());
+             PlacedNpyOutput lse = r.lseOut() == null ? null : PlacedNpyOutput.createLse(r.lseOut(), spec.sq(), spec.hq(), r.overwrite())) {
+            List<Integer> written = results.mapPartitions(new PlaceRows(o.target(), lse == null ? null : lse.target(),
+                    plan.queryChunk(), spec.groupSize())).collect();
+            int expected = plan.chunks() * spec.hkv();
+            boolean[] seen = new boolean[expected];
+            for (int index : written) {
+                // split-KV results carry the finished unit's index, others the unit's own, which is the same number
+                if (index < 0 || index >= expected || seen[index]) {
+                    throw new IllegalStateException("unit " + index + " was written twice or is not a unit of this job");
+                }
+                seen[index] = true;
+            }
+            if (written.size() != expected) {
+                throw new IllegalStateException("job wrote " + written.size() + " of " + expected + " units");
+            }
+            double outputStart = addTaskPhases(timeline, tasks.tasks());
+            timeline.since("output", outputStart);
+            double commitStart = timeline.now();
+            o.commit();
+            if (lse != null) lse.commit();
+            timeline.since("commit", commitStart);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Streams results (sorted by chunk, then group) into the output files, one query chunk at a time. */

@@ -14,5 +14,6 @@ import io.longattn.partitioner.ChunkPlan;
 public record PlannedJob(TensorHeader q, TensorHeader k, TensorHeader v, String out, String lseOut, boolean overwrite,
                          AttentionSpec spec, ChunkPlan plan, int partitions, Assignment.Policy balance,
                          JobPlanner.KernelPick kernel, Strategy.Decision strategy,
-                         long outputPartitionBytes, int progressSeconds, boolean failFirstAttempt, int failAtUnit) {
+                         long outputPartitionBytes, OutputWriters outputWriters, int warmupMillis, int progressSeconds,
+                         boolean failFirstAttempt, int failAtUnit) {
 }

@@ -55,8 +55,11 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
     private final LongAccumulator pairsDone;
     private final TaskClock clock;
 
-    UnitTask(ChunkPlan plan, TensorHeader q, KvStrategy kv, JobPlanner.KernelPick kernel,
+    private final int warmupMillis;
+
+    UnitTask(ChunkPlan plan, TensorHeader q, KvStrategy kv, JobPlanner.KernelPick kernel, int warmupMillis,
              boolean failFirstAttempt, int failAtUnit, LongAccumulator unitsDone, LongAccumulator pairsDone, TaskClock clock) {
+        this.warmupMillis = warmupMillis;
         this.unitsDone = unitsDone;
         this.pairsDone = pairsDone;
         this.clock = clock;
@@ -108,6 +111,11 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
             this.units = units;
             TaskContext ctx = TaskContext.get();
             AttentionKernel local = JobPlanner.createKernel(kernel, spec, plan.threads(), assignedGpu(ctx));
+            // a device kernel has no JIT to warm; its own set-up happens with the first unit
+            if (!kernel.name().startsWith("cuda")) {
+                KernelWarmUp.ensure(spec, s -> JobPlanner.createKernel(kernel, s, plan.threads(), null), kernel.request(),
+                        plan.threads(), plan.kvChunk(), warmupMillis / 1e3);
+            }
             this.runner = new UnitRunner(spec, local, plan.queryChunk(), plan.kvChunk());
             this.qReader = TensorFiles.open(q);
             this.source = kv.open();
