@@ -63,8 +63,8 @@ public final class Settings {
     public static final Setting<Integer> WARMUP_MILLIS = Setting.builder("spark.longattn.warmupMillis")
             .doc("Before its first unit, each executor JVM runs its kernel on a small problem with the job's options for at"
                     + " most this many milliseconds, so the JIT compiles the kernel from a profile that has seen every mask edge;"
-                    + " 0 turns it off.")
-            .intConf(0, 600_000, 3000);
+                    + " 0 (the default: no gain measured in local mode yet) turns it off.")
+            .intConf(0, 600_000, 0);
     public static final Setting<Long> BROADCAST_LIMIT = Setting.builder("spark.longattn.broadcastLimitBytes")
             .doc("auto picks broadcast only when K+V (float32) is at most this many bytes.")
             .bytesConf(0, 256L << 20);

@@ -166,15 +166,27 @@ public final class AttentionJob {
             if (written.size() != expected) {
                 throw new IllegalStateException("job wrote " + written.size() + " of " + expected + " units");
             }
-            double outputStart = addTaskPhases(timeline, tasks.tasks());
-            timeline.since("output", outputStart);
-            double commitStart = timeline.now();
-            o.commit();
-            if (lse != null) lse.commit();
-            timeline.since("commit", commitStart);
+            commitTimed(timeline, tasks, () -> {
+                o.commit();
+                if (lse != null) lse.commit();
+            });
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A commit of the job's outputs. */
+    private interface Commit {
+        void run() throws IOException;
+    }
+
+    /** Records the tasks' phases and the output phase up to now, then commits and records that. */
+    private static void commitTimed(Timeline timeline, TaskClock.Listener tasks, Commit commit) throws IOException {
+        double outputStart = addTaskPhases(timeline, tasks.tasks());
+        timeline.since("output", outputStart);
+        double commitStart = timeline.now();
+        commit.run();
+        timeline.since("commit", commitStart);
     }
 
     /** Streams results (sorted by chunk, then group) into the output files, one query chunk at a time. */
@@ -207,12 +219,10 @@ public final class AttentionJob {
                 throw new IllegalStateException("job returned more results than units (unit " + results.next()._1() + ")");
             }
             // results arrive once every unit has run (the shuffle's map side): output is what follows compute
-            double outputStart = addTaskPhases(timeline, tasks.tasks());
-            timeline.since("output", outputStart);
-            double commitStart = timeline.now();
-            o.commit();
-            if (lse != null) lse.commit();
-            timeline.since("commit", commitStart);
+            commitTimed(timeline, tasks, () -> {
+                o.commit();
+                if (lse != null) lse.commit();
+            });
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
