@@ -261,8 +261,8 @@ class JobEndToEndTest {
             assertTrue(end <= s.timeline().now(), m.group(1) + " ends after the job: " + timeline);
             lastStart = start;
         }
-        assertEquals(List.of("input_checks", "nonfinite_scan", "planning", "assignment", "kv_distribution", "executor_setup",
-                "compute", "output", "commit"), names, timeline);
+        assertEquals(List.of("input_checks", "nonfinite_scan", "planning", "assignment", "kv_distribution", "scheduling",
+                "executor_setup", "compute", "output", "commit"), names, timeline);
         String tasks = timeline.split("\"task_seconds\": \\[")[1].split("]")[0];
         assertEquals(3, tasks.split(",").length, "one compute time per task: " + timeline);
     }

@@ -72,7 +72,7 @@ public final class Settings {
             .doc("Seconds between progress lines on the driver; 0 turns progress off.")
             .intConf(0, 86_400, 5);
     public static final Setting<Boolean> TIMELINE = Setting.builder("spark.longattn.timeline").flag("--timeline")
-            .doc("Append the job's measured phases (Spark start, checks, scan, planning, K/V distribution, executor set-up,"
+            .doc("Append the job's measured phases (Spark start, checks, scan, planning, K/V distribution, scheduling, executor set-up,"
                     + " compute with each task's compute seconds, output, commit) to the final line; --report always has them.")
             .booleanConf(false);
     public static final Setting<Boolean> FAIL_FIRST_ATTEMPT = Setting.builder("spark.longattn.test.failFirstAttempt")

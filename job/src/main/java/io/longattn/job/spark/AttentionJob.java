@@ -93,6 +93,7 @@ public final class AttentionJob {
         }
 
         try (Progress progress = new Progress(listener, units.size(), (long) (spec.flops() / (2.0 * (spec.d() + spec.dv()))), spec.flops(), r.progressSeconds(), log)) {
+            tasks.submittedAt(timeline.now());
             if (executorsWrite) {
                 writeInPlace(r, plan, results, timeline, tasks);
             } else {
@@ -108,10 +109,11 @@ public final class AttentionJob {
     }
 
     /**
-     * The executors' phases from the tasks' stamps: set-up from the first task's start until every task
+     * The executors' phases from the tasks' stamps: scheduling from the driver's submission (placing the
+     * units, shipping the closure) until the first compute task starts, set-up from then until every task
      * computes, compute from the first unit to the last, with each task's own compute seconds.
      */
-    static double addTaskPhases(Timeline timeline, List<TaskClock.Task> tasks) {
+    static double addTaskPhases(Timeline timeline, double submitted, List<TaskClock.Task> tasks) {
         if (tasks.isEmpty()) return timeline.now();
         long started = Long.MAX_VALUE, allComputing = 0, computing = Long.MAX_VALUE, done = 0;
         double[] compute = new double[tasks.size()];
@@ -123,6 +125,7 @@ public final class AttentionJob {
             done = Math.max(done, t.doneAt());
             compute[i] = t.computeSeconds();
         }
+        timeline.add("scheduling", submitted, timeline.atMillis(started), null);
         timeline.add("executor_setup", timeline.atMillis(started), timeline.atMillis(allComputing), null);
         timeline.add("compute", timeline.atMillis(computing), timeline.atMillis(done), compute);
         return timeline.atMillis(done);
@@ -182,7 +185,7 @@ public final class AttentionJob {
 
     /** Records the tasks' phases and the output phase up to now, then commits and records that. */
     private static void commitTimed(Timeline timeline, TaskClock.Listener tasks, Commit commit) throws IOException {
-        double outputStart = addTaskPhases(timeline, tasks.tasks());
+        double outputStart = addTaskPhases(timeline, tasks.submittedAt(), tasks.tasks());
         timeline.since("output", outputStart);
         double commitStart = timeline.now();
         commit.run();

@@ -59,6 +59,16 @@ final class TaskClock implements Serializable {
     /** Collects the stamps of the tasks that ran units and succeeded. */
     final class Listener extends SparkListener {
         private final List<Task> tasks = new ArrayList<>();
+        private volatile double submittedAt;
+
+        /** When the driver asked for the results (timeline seconds). */
+        void submittedAt(double seconds) {
+            submittedAt = seconds;
+        }
+
+        double submittedAt() {
+            return submittedAt;
+        }
 
         @Override
         public void onTaskEnd(SparkListenerTaskEnd end) {
