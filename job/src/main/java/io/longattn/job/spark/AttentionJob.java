@@ -17,7 +17,6 @@ import io.longattn.partitioner.Assignment;
 import io.longattn.partitioner.ChunkPlan;
 import io.longattn.partitioner.OutputPartitioner;
 import io.longattn.partitioner.UnitOfWork;
-import io.longattn.partitioner.UnitPartitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.util.LongAccumulator;
@@ -69,15 +68,16 @@ public final class AttentionJob {
         TaskClock clock = new TaskClock(jsc);
         TaskClock.Listener tasks = clock.new Listener();
         jsc.sc().addSparkListener(tasks);
-        List<Tuple2<Integer, UnitOfWork>> keyed = new ArrayList<>(units.size());
-        for (UnitOfWork u : units) keyed.add(new Tuple2<>(u.index, u));
-        JavaPairRDD<Integer, UnitOfWork> placed = jsc.parallelizePairs(keyed, r.partitions())
-                .partitionBy(new UnitPartitioner(assignment));
+        // partition p holds the number p (P numbers cut into P slices) and its task finds its units in the closure:
+        // placing the units needs no stage of its own
+        List<Integer> partitionIds = new ArrayList<>(r.partitions());
+        for (int p = 0; p < r.partitions(); p++) partitionIds.add(p);
+        List<List<UnitOfWork>> byPartition = assignment.byPartition(units);
         // the stage that runs the units carries this name in Spark's UI, logs and event log
         jsc.setCallSite(COMPUTE_STAGE);
-        JavaPairRDD<Integer, UnitResult> results = placed
-                .mapPartitionsToPair(new UnitTask(plan, r.q(), kv, r.kernel(), r.warmupMillis(), r.failFirstAttempt(), r.failAtUnit(),
-                        unitsDone, pairsDone, clock));
+        JavaPairRDD<Integer, UnitResult> results = jsc.parallelize(partitionIds, r.partitions())
+                .mapPartitionsToPair(new UnitTask(plan, byPartition, r.q(), kv, r.kernel(), r.warmupMillis(), r.failFirstAttempt(),
+                        r.failAtUnit(), unitsDone, pairsDone, clock));
         jsc.clearCallSite();
 
         boolean executorsWrite = executorsWrite(r, jsc.isLocal());

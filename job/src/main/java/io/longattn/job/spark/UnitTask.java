@@ -32,7 +32,7 @@ import java.util.logging.Logger;
  * unit's result lazily so a task holds one unit's output at most. Everything it needs travels in this
  * object (Java-serialized with the closure).
  */
-public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integer, UnitOfWork>>, Integer, UnitResult>,
+public final class UnitTask implements PairFlatMapFunction<Iterator<Integer>, Integer, UnitResult>,
         Serializable {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = Logger.getLogger(UnitTask.class.getName());
@@ -57,9 +57,14 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
 
     private final int warmupMillis;
 
-    UnitTask(ChunkPlan plan, TensorHeader q, KvStrategy kv, JobPlanner.KernelPick kernel, int warmupMillis,
+    /** Each partition's units, by partition number. */
+    private final List<List<UnitOfWork>> byPartition;
+
+    UnitTask(ChunkPlan plan, List<List<UnitOfWork>> byPartition, TensorHeader q, KvStrategy kv, JobPlanner.KernelPick kernel,
+             int warmupMillis,
              boolean failFirstAttempt, int failAtUnit, LongAccumulator unitsDone, LongAccumulator pairsDone, TaskClock clock) {
         this.warmupMillis = warmupMillis;
+        this.byPartition = byPartition;
         this.unitsDone = unitsDone;
         this.pairsDone = pairsDone;
         this.clock = clock;
@@ -72,10 +77,10 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
     }
 
     @Override
-    public Iterator<Tuple2<Integer, UnitResult>> call(Iterator<Tuple2<Integer, UnitOfWork>> input) {
+    public Iterator<Tuple2<Integer, UnitResult>> call(Iterator<Integer> partition) {
         long startedAt = System.currentTimeMillis();
         List<UnitOfWork> units = new ArrayList<>();
-        input.forEachRemaining(t -> units.add(t._2()));
+        partition.forEachRemaining(p -> units.addAll(byPartition.get(p)));
         units.sort(COSTLIEST_FIRST);
         if (units.isEmpty()) return java.util.Collections.emptyIterator();
         Runner runner = new Runner(units);
