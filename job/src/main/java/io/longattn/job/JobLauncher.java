@@ -9,6 +9,7 @@ import io.longattn.job.plan.JobPlanner;
 import io.longattn.job.plan.PartitionCount;
 import io.longattn.job.report.JobSummary;
 import io.longattn.job.report.Report;
+import io.longattn.job.report.Timeline;
 import io.longattn.job.settings.ByteSize;
 import io.longattn.job.settings.Settings;
 import io.longattn.job.spark.AttentionJob;
@@ -51,8 +52,10 @@ public final class JobLauncher {
         Prepared p = prepare(request, log);
         SparkConf sc = sparkConf(p.conf(), request.master());
         MasterCheck.check(sc);
+        double sparkStart = p.timeline().now();
         try (JavaSparkContext jsc = new JavaSparkContext(sc)) {
             jsc.setLogLevel("WARN");
+            p.timeline().since("spark_start", sparkStart);
             return execute(p, jsc, log);
         }
     }
@@ -64,10 +67,11 @@ public final class JobLauncher {
     public record Prepared(JobRequest request, Map<String, String> conf, TensorHeader q, TensorHeader k, TensorHeader v,
                            AttentionSpec spec, JobPlanner.KernelPick kernel, int threads, int qChunk, int kvChunk,
                            Assignment.Policy balance, Strategy strategy, long budget, PartitionCount partitions,
-                           PlannedJob planned, Sequences sequences) {
+                           PlannedJob planned, Sequences sequences, Timeline timeline) {
     }
 
     public static Prepared prepare(JobRequest request, PrintStream log) {
+        Timeline timeline = new Timeline();
         Map<String, String> conf = conf(request);
         Settings.check(conf);
         JobRequest.Inputs in = request.inputs();
@@ -104,7 +108,9 @@ public final class JobLauncher {
         JobPlanner.checkPrecision(kernel, spec);
         long budgetGiven = Settings.TASK_MEMORY.get(conf);
         long budget = budgetGiven > 0 ? budgetGiven : defaultTaskMemory(conf);
+        timeline.since("input_checks", 0);
         // 3. values
+        double scanStart = timeline.now();
         if (!in.allowNonFinite()) {
             for (TensorHeader h : new TensorHeader[]{q, k, v}) {
                 NonFiniteScan.Result bad = NonFiniteScan.scan(h);
@@ -113,13 +119,14 @@ public final class JobLauncher {
                 }
             }
         }
+        timeline.since("nonfinite_scan", scanStart);
         long blind = blindRows(spec, sequences);
         if (blind > 0) {
             log.println("longattn: warning: " + blind + " of " + spec.sq() + " query rows see no key under this mask;"
                     + " their output is 0 and their LSE -inf");
         }
         Prepared p = new Prepared(request, conf, q, k, v, spec, kernel, threads, Settings.Q_CHUNK.get(conf),
-                Settings.KV_CHUNK.get(conf), Settings.BALANCE.get(conf), Settings.STRATEGY.get(conf), budget, null, null, sequences);
+                Settings.KV_CHUNK.get(conf), Settings.BALANCE.get(conf), Settings.STRATEGY.get(conf), budget, null, null, sequences, timeline);
         PartitionCount partitions = PartitionCount.beforeSpark(conf, request.master());
         return partitions == null ? p : withPlan(p, partitions);
     }
@@ -130,6 +137,7 @@ public final class JobLauncher {
         TensorFiles.useHadoopConfiguration(jsc.hadoopConfiguration());
         PartitionCount count = partitionsOn(prepared, jsc);
         PlannedJob job = count.equals(prepared.partitions()) ? prepared.planned() : withPlan(prepared, count).planned();
+        Timeline timeline = prepared.timeline();
         ChunkPlan plan = job.plan();
         String what = plan.sequences().count() == 1 ? job.spec().describe() : SequenceLayout.describe(job.spec(), plan.sequences());
         log.println("longattn: " + what + " | kernel " + job.kernel().request() + " (" + job.kernel().reason()
@@ -138,7 +146,7 @@ public final class JobLauncher {
                 + Plural.of(job.partitions(), "partition") + ": " + count.reason() + " (" + job.balance().name().toLowerCase(Locale.ROOT) + ")");
         // O, LSE and the report appear together or not at all
         try (OutputGroup outputs = new OutputGroup()) {
-            JobSummary summary = AttentionJob.run(jsc, job, log, outputs);
+            JobSummary summary = AttentionJob.run(jsc, job, log, timeline, outputs);
             String report = prepared.request().report();
             if (report != null) outputs.addText(report, Report.text(summary), true);
             // a task that opened an input after it changed failed the job; this catches a change after the last one
@@ -199,6 +207,7 @@ public final class JobLauncher {
 
     /** Decides the strategy and makes the plan: once per job. */
     private static Prepared withPlan(Prepared p, PartitionCount count) {
+        double start = p.timeline().now();
         int partitions = count.partitions();
         Map<String, String> conf = p.conf();
         // broadcast keeps all of K/V on every executor: only when it is small next to executor memory
@@ -213,10 +222,12 @@ public final class JobLauncher {
         JobRequest.Inputs in = p.request().inputs();
         PlannedJob job = new PlannedJob(p.q(), p.k(), p.v(), in.out(), in.lse(), in.overwrite(), Settings.COMPRESSION.get(conf),
                 p.spec(), plan, partitions,
-                p.balance(), p.kernel(), strategy, Settings.OUTPUT_PARTITION_BYTES.get(conf),
+                p.balance(), p.kernel(), strategy, Settings.OUTPUT_PARTITION_BYTES.get(conf), Settings.OUTPUT_WRITERS.get(conf),
+                Settings.WARMUP_MILLIS.get(conf),
                 Settings.PROGRESS_SECONDS.get(conf), Settings.FAIL_FIRST_ATTEMPT.get(conf), Settings.FAIL_AT_UNIT.get(conf));
+        p.timeline().since("planning", start);
         return new Prepared(p.request(), conf, p.q(), p.k(), p.v(), p.spec(), p.kernel(), p.threads(), p.qChunk(), p.kvChunk(),
-                p.balance(), p.strategy(), p.budget(), count, job, p.sequences());
+                p.balance(), p.strategy(), p.budget(), count, job, p.sequences(), p.timeline());
     }
 
     /** Query rows that see no key: masked out, or in a sequence without keys. */
@@ -366,6 +377,17 @@ public final class JobLauncher {
         }
         // running tasks report their units-done accumulator with each heartbeat (progress lines)
         sc.setIfMissing("spark.executor.heartbeatInterval", "3s");
+        // units read their data from a broadcast or the files, never from a preferred host: no task waits for one
+        sc.setIfMissing("spark.locality.wait", "0s");
+        if (sc.get("spark.master").startsWith("local")) {
+            // one JVM: K/V and results never cross a network, and random floats do not compress anyway
+            sc.setIfMissing("spark.broadcast.compress", "false");
+            sc.setIfMissing("spark.shuffle.compress", "false");
+            sc.setIfMissing("spark.shuffle.spill.compress", "false");
+            // nothing to reach from outside: no host name lookup, no port on a public interface
+            sc.setIfMissing("spark.driver.host", "127.0.0.1");
+            sc.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+        }
         String flags = jvmFlags();
         String exec = sc.get("spark.executor.extraJavaOptions", "");
         if (!exec.contains("jdk.incubator.vector")) sc.set("spark.executor.extraJavaOptions", (exec + " " + flags).trim());

@@ -242,4 +242,63 @@ class JobEndToEndTest {
             assertEquals(List.of("k.npy", "q.npy", "v.npy"), names, "no temporary file is left behind");
         }
     }
+
+    @Test
+    void theReportsTimelineHasEveryPhaseInOrderWithEachTasksComputeTime() throws Exception {
+        String[] qkv = TestData.write(dir, ".npy", 300, 300, 2, 2, 32, 32, 21);
+        String out = dir.resolve("o.npy").toString(), reportPath = dir.resolve("report.json").toString();
+        JobSummary s = run(qkv, out, null, true, null, null, null, options("spark.longattn.qChunk", "32",
+                "spark.longattn.partitions", "3"), reportPath);
+        String timeline = Files.readString(Path.of(reportPath)).split("\"timeline\": ")[1];
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("\"(\\w+)\": \\{\"start\": ([0-9.]+), \"seconds\": ([0-9.]+)").matcher(timeline);
+        List<String> names = new java.util.ArrayList<>();
+        double lastStart = 0;
+        while (m.find()) {
+            names.add(m.group(1));
+            double start = Double.parseDouble(m.group(2)), end = start + Double.parseDouble(m.group(3));
+            assertTrue(start >= lastStart, m.group(1) + " starts before the phase listed above it: " + timeline);
+            assertTrue(end <= s.timeline().now(), m.group(1) + " ends after the job: " + timeline);
+            lastStart = start;
+        }
+        assertEquals(List.of("input_checks", "nonfinite_scan", "planning", "assignment", "kv_distribution", "scheduling",
+                "executor_setup", "compute", "output", "commit"), names, timeline);
+        String tasks = timeline.split("\"task_seconds\": \\[")[1].split("]")[0];
+        assertEquals(3, tasks.split(",").length, "one compute time per task: " + timeline);
+    }
+
+    @Test
+    void rowsWrittenInPlaceByExecutorsAreTheDriversBytesWhateverThePartitions() throws Exception {
+        // MHA (a unit holds some heads of its rows) and GQA (a unit holds all of them) both reach the file in place
+        for (int hkv : new int[]{3, 1}) {
+            Path inputs = Files.createDirectories(dir.resolve("hkv" + hkv));
+            String[] qkv = TestData.write(inputs, ".npy", 333, 333, 3, hkv, 16, 24, 22 + hkv);
+            Map<String, byte[]> bytes = new java.util.LinkedHashMap<>();
+            for (String writers : new String[]{"driver", "executors"}) {
+                for (String partitions : new String[]{"1", "7"}) {
+                    String name = writers + "-" + partitions + "-" + hkv;
+                    Path out = dir.resolve(name + ".o.npy"), lse = dir.resolve(name + ".lse.npy");
+                    run(qkv, out.toString(), lse.toString(), true, null, null, null, options("spark.longattn.qChunk", "40",
+                            "spark.longattn.partitions", partitions, "spark.longattn.outputWriters", writers));
+                    bytes.put(name + " o", Files.readAllBytes(out));
+                    bytes.put(name + " lse", Files.readAllBytes(lse));
+                }
+            }
+            byte[] o = bytes.get("driver-1-" + hkv + " o"), l = bytes.get("driver-1-" + hkv + " lse");
+            bytes.forEach((name, b) -> assertArrayEquals(name.endsWith(" o") ? o : l, b, name + " differs from the driver's, 1 partition"));
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            assertTrue(files.noneMatch(p -> p.getFileName().toString().contains(".tmp-")), "no temporary file is left behind");
+        }
+    }
+
+    @Test
+    void executorsAskedToWriteAnArrowOutputIsAUserError() {
+        String[] qkv = TestData.write(dir, ".npy", 50, 50, 1, 1, 8, 8, 30);
+        String out = dir.resolve("o.arrow").toString();
+        UserError e = assertThrows(UserError.class, () -> run(qkv, out, null, false, null, null, null,
+                options("spark.longattn.outputWriters", "executors")));
+        assertTrue(e.getMessage().contains("spark.longattn.outputWriters") && e.getMessage().contains("o.arrow"), e.getMessage());
+        assertFalse(Files.exists(Path.of(out)));
+    }
 }

@@ -1,7 +1,13 @@
 package io.longattn.job.cli;
 
 import io.longattn.job.UserError;
+import io.longattn.job.JobLauncher;
 import io.longattn.job.JobRequest;
+import io.longattn.job.Plural;
+import io.longattn.job.plan.PartitionCount;
+import io.longattn.job.report.JobSummary;
+import io.longattn.job.report.Json;
+import io.longattn.job.spark.PlannedJob;
 import io.longattn.job.plan.JobPlanner;
 import io.longattn.job.settings.Settings;
 import io.longattn.kernels.AttentionSpec;
@@ -11,15 +17,120 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 
-/** bin/longattn bench kernel: the local kernels against a peak probe run in the same JVM. */
-@Command(name = "bench", description = "Benchmarks (no Spark).", subcommands = BenchCommand.Kernel.class)
+/**
+ * bin/longattn bench kernel: the local kernels against a peak probe run in the same JVM; bench job: the
+ * whole job against the bare kernel doing the same work, in one run.
+ */
+@Command(name = "bench", description = "Benchmarks.", subcommands = {BenchCommand.Kernel.class, BenchCommand.Job.class})
 final class BenchCommand implements Runnable {
     @Override
     public void run() {
-        throw new UserError("bench", "no benchmark named", "'bench kernel'");
+        throw new UserError("bench", "no benchmark named", "'bench kernel' or 'bench job'");
+    }
+
+    @Command(name = "job", description = "Run the job on random inputs of one shape, then the bare kernel on the same work"
+            + " (same chunks, as many parallel units as the job has task slots) in the same JVM; print both and their ratio.")
+    static final class Job implements Callable<Integer>, SettingFlags.Holder {
+        @Mixin
+        ShapeOptions shape = new ShapeOptions();
+        @Mixin
+        MaskOptions mask = new MaskOptions();
+        @Mixin
+        JobOptions job = new JobOptions();
+        @Option(names = "--reps", paramLabel = "N", description = "Timed kernel repetitions after one warm-up (default 3).")
+        int reps = 3;
+        @Option(names = "--dir", paramLabel = "DIR", description = "Where the random inputs and the output go (default: a new"
+                + " temporary directory, deleted afterwards).")
+        String dir;
+        @Option(names = "--json", description = "One JSON object instead of the text line.") boolean json;
+
+        @Override
+        public SettingFlags settingFlags() {
+            return job.settings;
+        }
+
+        @Override
+        public Integer call() throws IOException {
+            shape.check();
+            if (reps < 1) throw new UserError("--reps", reps + " is not positive", "an integer >= 1");
+            Path work = dir != null ? Path.of(dir) : Files.createTempDirectory("longattn-bench-job");
+            try {
+                return measure(work);
+            } finally {
+                if (dir == null) delete(work);
+            }
+        }
+
+        private int measure(Path work) {
+            GenCommand gen = new GenCommand();
+            gen.shape = shape;
+            gen.out = work.toString();
+            gen.overwrite = true;
+            gen.call();
+            JobRequest.Inputs in = new JobRequest.Inputs(work.resolve("q.npy").toString(), work.resolve("k.npy").toString(),
+                    work.resolve("v.npy").toString(), work.resolve("o.npy").toString(), null, true, false);
+            JobRequest request = new JobRequest(in, mask.attention(null, null), job.conf(), job.master, job.report);
+            JobSummary s = JobLauncher.launch(request, System.err);
+            System.err.println(Settings.TIMELINE.get(request.conf()) ? s.oneLineWithTimeline() : s.oneLine());
+
+            PlannedJob j = s.job();
+            KernelBench.Options o = new KernelBench.Options();
+            o.seq = j.spec().sq();
+            o.kvSeq = j.spec().sk();
+            o.heads = j.spec().hq();
+            o.kvHeads = j.spec().hkv();
+            o.dim = j.spec().d();
+            o.vDim = j.spec().dv();
+            o.causal = j.spec().causal();
+            o.windowLeft = j.spec().windowLeft();
+            o.windowRight = j.spec().windowRight();
+            o.kernels = List.of(j.kernel().request());
+            // the job's tasks each run one unit at a time on plan.threads() kernel threads, as many at once as it has slots
+            int slots = Math.min(j.partitions(), taskSlots(request));
+            o.parallelUnits = j.plan().threads() == 1;
+            o.threads = o.parallelUnits ? slots : j.plan().threads();
+            o.qChunk = j.plan().queryChunk();
+            o.kvChunk = j.plan().kvChunk();
+            o.warmup = 1; // the job ran the same kernel in this JVM (local mode) or elsewhere: one repetition warms it here
+            o.minWarmupSeconds = 0;
+            o.reps = reps;
+            o.skipPeak = true;
+            KernelBench.Result k = KernelBench.run(o).get(0);
+            double ratio = s.seconds() / k.seconds();
+            if (json) {
+                System.out.println(new Json().put("shape", j.spec().describe()).put("partitions", j.partitions())
+                        .put("job_seconds", s.seconds()).put("job_gflops", s.gflops()).put("kernel", k.kernel())
+                        .put("kernel_threads", o.threads).put("parallel_units", o.parallelUnits).put("kernel_seconds", k.seconds())
+                        .put("kernel_gflops", k.gflops()).put("ratio", ratio));
+            } else {
+                System.out.printf(Locale.ROOT, "%s | job %.3f s (%.1f GFLOP/s, %s) | kernel %s %.3f s (%.1f GFLOP/s, %s,"
+                                + " median of %d) | job/kernel %.3f%n", j.spec().describe(), s.seconds(), s.gflops(),
+                        Plural.of(j.partitions(), "partition"), k.kernel(), k.seconds(), k.gflops(),
+                        o.parallelUnits ? Plural.of(o.threads, "parallel unit") : Plural.of(o.threads, "thread"), k.reps(), ratio);
+            }
+            return 0;
+        }
+
+        /** Tasks that run at once: a local master's threads; otherwise the partitions (a cluster's slots are not known here). */
+        private static int taskSlots(JobRequest request) {
+            String master = request.master() != null ? request.master() : System.getProperty("spark.master", "local[*]");
+            return master.startsWith("local") ? Math.max(1, PartitionCount.localThreads(master)) : Integer.MAX_VALUE;
+        }
+
+        private static void delete(Path work) throws IOException {
+            try (Stream<Path> files = Files.walk(work)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            }
+        }
     }
 
     @Command(name = "kernel", description = "Time the kernels on one shape beside an FMA peak probe (median of timed repetitions).")

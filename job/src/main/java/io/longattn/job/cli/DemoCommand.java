@@ -8,6 +8,7 @@ import io.longattn.job.io.TensorHeader;
 import io.longattn.job.io.TensorReader;
 import io.longattn.kernels.AttentionSpec;
 import io.longattn.job.report.JobSummary;
+import io.longattn.job.settings.Settings;
 import io.longattn.job.Plural;
 import io.longattn.kernels.Float64Reference;
 import picocli.CommandLine.Command;
@@ -113,6 +114,7 @@ final class DemoCommand implements Callable<Integer>, SettingFlags.Holder {
         p.line("  strategy %s (%s)", s.job().strategy().strategy().label(), s.job().strategy().reason());
         p.line("  %s on %s; %.2f s wall; %.1f GFLOP/s (unmasked pairs only)", Plural.of(s.units(), "unit"),
                 Plural.of(s.job().partitions(), "partition"), s.seconds(), s.gflops());
+        if (Settings.TIMELINE.get(request.conf())) p.line("  timeline: %s", s.timeline().describe());
         p.line("  check: %s x %s against float64: max |error| = %.2e (tolerance %.0e x max|V|) -> %s",
                 Plural.of(samples, "sampled row"), Plural.of(heads, "head"), maxErr, TOLERANCE, maxErr <= TOLERANCE * maxAbsV ? "OK" : "FAILED");
         p.line("  output: %s and %s", out, lse);

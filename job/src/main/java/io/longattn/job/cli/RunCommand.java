@@ -3,6 +3,7 @@ package io.longattn.job.cli;
 import io.longattn.job.JobLauncher;
 import io.longattn.job.JobRequest;
 import io.longattn.job.report.JobSummary;
+import io.longattn.job.settings.Settings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -59,7 +60,7 @@ final class RunCommand implements Callable<Integer>, SettingFlags.Holder {
         JobRequest request = new JobRequest(new JobRequest.Inputs(q, k, v, out, lse, overwrite, allowNonFinite, cuSeqlensQ, cuSeqlensK),
                 mask.attention(score.scale, score.softcap), job.conf(), job.master, job.report);
         JobSummary s = JobLauncher.launch(request, System.err);
-        System.err.println(s.oneLine());
+        System.err.println(Settings.TIMELINE.get(request.conf()) ? s.oneLineWithTimeline() : s.oneLine());
         return 0;
     }
 }

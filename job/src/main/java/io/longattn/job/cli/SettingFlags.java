@@ -36,7 +36,12 @@ final class SettingFlags {
     /** Adds one option per setting to a command. */
     void addTo(CommandSpec spec) {
         for (Setting<?> s : settings) {
-            spec.addOption(OptionSpec.builder(s.flag()).paramLabel(s.paramLabel()).type(String.class).arity("1")
+            // a boolean flag alone means true (--timeline), as picocli's own boolean options do
+            boolean bool = s.defaultValue() instanceof Boolean;
+            OptionSpec.Builder option = OptionSpec.builder(s.flag()).paramLabel(s.paramLabel()).type(String.class)
+                    .arity(bool ? "0..1" : "1");
+            if (bool) option.fallbackValue("true");
+            spec.addOption(option
                     .description(s.doc() + " Default: " + s.defaultText() + ".")
                     .setter(new CommandLine.Model.ISetter() {
                         @Override

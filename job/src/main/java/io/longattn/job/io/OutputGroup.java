@@ -17,7 +17,9 @@ import java.util.List;
  */
 public final class OutputGroup implements AutoCloseable {
     private final List<TensorWriter> writers = new ArrayList<>();
+    private final List<PlacedNpyOutput> placed = new ArrayList<>();
     private final List<Storage.OutputFile> texts = new ArrayList<>();
+    private boolean prepared;
     private boolean committed;
     private boolean closed;
 
@@ -29,6 +31,13 @@ public final class OutputGroup implements AutoCloseable {
         check();
         writers.add(writer);
         return writer;
+    }
+
+    /** Adds an output whose rows the executors write in place; returns it. */
+    public PlacedNpyOutput add(PlacedNpyOutput output) {
+        check();
+        placed.add(output);
+        return output;
     }
 
     /**
@@ -55,12 +64,10 @@ public final class OutputGroup implements AutoCloseable {
      * @throws UserError when an output that must be new appeared meanwhile (then nothing is published)
      */
     public void commit() throws IOException {
-        check();
+        prepare();
         List<Storage.OutputFile> files = new ArrayList<>();
-        for (TensorWriter w : writers) {
-            w.finish();
-            files.add(outputOf(w));
-        }
+        for (TensorWriter w : writers) files.add(outputOf(w));
+        for (PlacedNpyOutput p : placed) files.add(p.output());
         files.addAll(texts);
         List<Storage.OutputFile> order = new ArrayList<>();
         for (Storage.OutputFile f : files) if (!f.overwrite) order.add(f);
@@ -80,6 +87,22 @@ public final class OutputGroup implements AutoCloseable {
         committed = true;
         for (Storage.OutputFile f : order) f.finishCommit();
         for (TensorWriter w : writers) markCommitted(w);
+        for (PlacedNpyOutput p : placed) p.markCommitted();
+    }
+
+    /**
+     * Finishes every tensor output and forces its bytes to disk (the slow half of a commit, timed apart from
+     * the renames); {@link #commit} does it when not done before. Text outputs added later are prepared by the commit.
+     */
+    public void prepare() throws IOException {
+        check();
+        if (prepared) return;
+        for (TensorWriter w : writers) {
+            w.finish();
+            outputOf(w).prepare();
+        }
+        for (PlacedNpyOutput p : placed) p.output().prepare();
+        prepared = true;
     }
 
     /** Deletes the temporary files of everything not committed; never throws. */
@@ -96,6 +119,7 @@ public final class OutputGroup implements AutoCloseable {
             }
             outputOf(w).abort();
         }
+        for (PlacedNpyOutput p : placed) p.close();
         for (Storage.OutputFile t : texts) t.abort();
     }
 

@@ -5,7 +5,7 @@ import io.longattn.job.spark.PlannedJob;
 
 /** What a finished job reports: the one-line summary and the JSON report are made from it. */
 public record JobSummary(PlannedJob job, double seconds, double flops, int units, long maxPartitionCost,
-                         double meanPartitionCost, double[] taskSeconds) {
+                         double meanPartitionCost, double[] taskSeconds, Timeline timeline) {
 
     public double gflops() {
         return flops / seconds / 1e9;
@@ -17,5 +17,10 @@ public record JobSummary(PlannedJob job, double seconds, double flops, int units
                         + " | %.2f s | %.1f GFLOP/s | out %s",
                 r.spec().describe(), r.kernel().request(), r.strategy().strategy().label(), r.plan().queryChunk(),
                 r.plan().kvChunk(), Plural.of(units, "unit"), Plural.of(r.partitions(), "partition"), seconds, gflops(), r.out());
+    }
+
+    /** The final line with the job's phases appended (--timeline). */
+    public String oneLineWithTimeline() {
+        return oneLine() + " | timeline: " + timeline.describe();
     }
 }

@@ -35,7 +35,8 @@ public final class Report {
                 .put("max_partition_cost", s.maxPartitionCost()).put("mean_partition_cost", s.meanPartitionCost())
                 .put("task_seconds_max", java.util.Arrays.stream(s.taskSeconds()).max().orElse(Double.NaN))
                 .put("task_seconds_mean", java.util.Arrays.stream(s.taskSeconds()).average().orElse(Double.NaN))
-                .put("task_seconds", s.taskSeconds());
+                .put("task_seconds", s.taskSeconds())
+                .put("timeline", s.timeline().toJson());
     }
 
     /** The report's text, as {@link #write} writes it (for committing it with the job's outputs). */

@@ -3,6 +3,7 @@ package io.longattn.job.settings;
 import io.longattn.job.UserError;
 import io.longattn.job.io.Compression;
 import io.longattn.job.plan.JobPlanner;
+import io.longattn.job.spark.OutputWriters;
 import io.longattn.job.strategy.Strategy;
 import io.longattn.kernels.Precision;
 import io.longattn.partitioner.Assignment;
@@ -59,6 +60,17 @@ public final class Settings {
     public static final Setting<Long> OUTPUT_PARTITION_BYTES = Setting.builder("spark.longattn.outputPartitionBytes")
             .doc("Output bytes the driver holds at most while writing in query order.")
             .bytesConf(1, 8L << 20);
+    public static final Setting<OutputWriters> OUTPUT_WRITERS = Setting.builder("spark.longattn.outputWriters")
+            .doc("Who writes the output rows: executors (each unit's rows in place in the temporary .npy file, which every"
+                    + " executor must see at the same path), driver (results sent to the driver in query order; any format and"
+                    + " file system), or auto (executors on a local master with .npy outputs on the local file system).")
+            .choiceConf(orderedMap("auto", OutputWriters.AUTO, "executors", OutputWriters.EXECUTORS, "driver", OutputWriters.DRIVER),
+                    OutputWriters.AUTO);
+    public static final Setting<Integer> WARMUP_MILLIS = Setting.builder("spark.longattn.warmupMillis")
+            .doc("Before its first unit, each executor JVM runs its kernel on a small problem with the job's options for at"
+                    + " most this many milliseconds, so the JIT compiles the kernel from a profile that has seen every mask edge;"
+                    + " 0 (the default: no gain measured in local mode yet) turns it off.")
+            .intConf(0, 600_000, 0);
     public static final Setting<Long> BROADCAST_LIMIT = Setting.builder("spark.longattn.broadcastLimitBytes")
             .doc("auto picks broadcast only when K+V (float32) is at most this many bytes.")
             .bytesConf(0, 256L << 20);
@@ -69,6 +81,10 @@ public final class Settings {
     public static final Setting<Integer> PROGRESS_SECONDS = Setting.builder("spark.longattn.progressSeconds")
             .doc("Seconds between progress lines on the driver; 0 turns progress off.")
             .intConf(0, 86_400, 5);
+    public static final Setting<Boolean> TIMELINE = Setting.builder("spark.longattn.timeline").flag("--timeline")
+            .doc("Append the job's measured phases (Spark start, checks, scan, planning, K/V distribution, scheduling, executor set-up,"
+                    + " compute with each task's compute seconds, output, commit) to the final line; --report always has them.")
+            .booleanConf(false);
     public static final Setting<Boolean> FAIL_FIRST_ATTEMPT = Setting.builder("spark.longattn.test.failFirstAttempt")
             .doc("Fault injection: every task's first attempt throws after its first unit (retries must succeed).")
             .booleanConf(false);
@@ -77,7 +93,7 @@ public final class Settings {
             .intConf(-1, Integer.MAX_VALUE, -1);
 
     public static final List<Setting<?>> ALL = List.of(KERNEL, PRECISION, Q_CHUNK, KV_CHUNK, PARTITIONS, BALANCE, STRATEGY, THREADS,
-            TASK_MEMORY, OUTPUT_PARTITION_BYTES, BROADCAST_LIMIT, COMPRESSION, PROGRESS_SECONDS, FAIL_FIRST_ATTEMPT, FAIL_AT_UNIT);
+            TASK_MEMORY, OUTPUT_PARTITION_BYTES, OUTPUT_WRITERS, WARMUP_MILLIS, BROADCAST_LIMIT, COMPRESSION, PROGRESS_SECONDS, TIMELINE, FAIL_FIRST_ATTEMPT, FAIL_AT_UNIT);
 
     public static Optional<Setting<?>> byKey(String key) {
         return ALL.stream().filter(s -> s.key().equals(key)).findFirst();

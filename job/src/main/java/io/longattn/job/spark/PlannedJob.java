@@ -16,5 +16,6 @@ public record PlannedJob(TensorHeader q, TensorHeader k, TensorHeader v, String 
                          Compression compression,
                          AttentionSpec spec, ChunkPlan plan, int partitions, Assignment.Policy balance,
                          JobPlanner.KernelPick kernel, Strategy.Decision strategy,
-                         long outputPartitionBytes, int progressSeconds, boolean failFirstAttempt, int failAtUnit) {
+                         long outputPartitionBytes, OutputWriters outputWriters, int warmupMillis, int progressSeconds,
+                         boolean failFirstAttempt, int failAtUnit) {
 }

@@ -33,7 +33,7 @@ import java.util.logging.Logger;
  * unit's result lazily so a task holds one unit's output at most. Everything it needs travels in this
  * object (Java-serialized with the closure).
  */
-public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integer, UnitOfWork>>, Integer, UnitResult>,
+public final class UnitTask implements PairFlatMapFunction<Iterator<Integer>, Integer, UnitResult>,
         Serializable {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = Logger.getLogger(UnitTask.class.getName());
@@ -56,11 +56,21 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
     private final int failAtUnit;
     private final LongAccumulator unitsDone;
     private final LongAccumulator pairsDone;
+    private final TaskClock clock;
 
-    public UnitTask(ChunkPlan plan, TensorHeader q, KvStrategy kv, JobPlanner.KernelPick kernel,
-                    boolean failFirstAttempt, int failAtUnit, LongAccumulator unitsDone, LongAccumulator pairsDone) {
+    private final int warmupMillis;
+
+    /** Each partition's units, by partition number. */
+    private final List<List<UnitOfWork>> byPartition;
+
+    UnitTask(ChunkPlan plan, List<List<UnitOfWork>> byPartition, TensorHeader q, KvStrategy kv, JobPlanner.KernelPick kernel,
+             int warmupMillis,
+             boolean failFirstAttempt, int failAtUnit, LongAccumulator unitsDone, LongAccumulator pairsDone, TaskClock clock) {
+        this.warmupMillis = warmupMillis;
+        this.byPartition = byPartition;
         this.unitsDone = unitsDone;
         this.pairsDone = pairsDone;
+        this.clock = clock;
         this.plan = plan;
         this.q = q;
         this.kv = kv;
@@ -70,12 +80,16 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
     }
 
     @Override
-    public Iterator<Tuple2<Integer, UnitResult>> call(Iterator<Tuple2<Integer, UnitOfWork>> input) {
+    public Iterator<Tuple2<Integer, UnitResult>> call(Iterator<Integer> partition) {
+        long startedAt = System.currentTimeMillis();
         List<UnitOfWork> units = new ArrayList<>();
-        input.forEachRemaining(t -> units.add(t._2()));
+        partition.forEachRemaining(p -> units.addAll(byPartition.get(p)));
         units.sort(plan.sequences().count() > 1 ? BY_SEQUENCE : COSTLIEST_FIRST);
         if (units.isEmpty()) return java.util.Collections.emptyIterator();
-        return new Runner(units);
+        Runner runner = new Runner(units);
+        clock.started(startedAt);
+        clock.computing(System.currentTimeMillis());
+        return runner;
     }
 
     /**
@@ -109,6 +123,11 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
             this.units = units;
             TaskContext ctx = TaskContext.get();
             this.gpu = assignedGpu(ctx);
+            // a device kernel has no JIT to warm; its own set-up happens with the first unit
+            if (!kernel.name().startsWith("cuda")) {
+                KernelWarmUp.ensure(spec, s -> JobPlanner.createKernel(kernel, s, plan.threads(), null), kernel.request(),
+                        plan.threads(), plan.kvChunk(), warmupMillis / 1e3);
+            }
             this.qReader = TensorFiles.open(q);
             this.source = kv.open();
             this.qRows = new float[plan.queryChunk() * spec.hq() * spec.d()];
@@ -120,6 +139,7 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
         @Override
         public boolean hasNext() {
             if (next < units.size()) return true;
+            if (!closed) clock.done(System.currentTimeMillis());
             close();
             return false;
         }
@@ -145,7 +165,9 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Tuple2<Integ
                         new float[u.tokens * hg * spec.dv()], lse));
             }
             useSequence(u.sequence);
+            long t0 = System.nanoTime();
             Tuple2<Integer, UnitResult> result = new Tuple2<>(u.index, compute(u));
+            clock.unit(System.nanoTime() - t0, next == 1);
             unitsDone.add(1);
             pairsDone.add(costModel.pairs(u.q0, u.tokens, u.kvFrom, u.kvTo) * hg);
             return result;
