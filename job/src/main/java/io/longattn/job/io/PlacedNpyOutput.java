@@ -1,13 +1,12 @@
 package io.longattn.job.io;
 
+import io.longattn.job.UserError;
+
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -47,20 +46,21 @@ public final class PlacedNpyOutput implements Closeable {
 
     private static PlacedNpyOutput create(String path, long[] shape, boolean overwrite) {
         if (!placeable(path)) throw new IllegalArgumentException(path + ": only local .npy outputs can be placed");
-        Storage.OutputFile out = Storage.createOutput(path, overwrite, false);
-        try {
-            if (!(out.channel() instanceof FileChannel ch)) throw new IllegalStateException(path + ": not a local file");
-            byte[] header = NpyFormat.header(DType.FLOAT32.npyDescr(), shape);
-            int heads = (int) shape[1], dim = shape.length > 2 ? (int) shape[2] : 1;
-            long length = header.length + shape[0] * heads * dim * 4L;
-            ByteBuffer h = ByteBuffer.wrap(header);
-            while (h.hasRemaining()) ch.write(h, h.position());
+        byte[] header = NpyFormat.header(DType.FLOAT32.npyDescr(), shape);
+        int heads = (int) shape[1], dim = shape.length > 2 ? (int) shape[2] : 1;
+        long length = header.length + shape[0] * heads * dim * 4L;
+        Storage.OutputFile out = Storage.createOutput(path, overwrite, false, length);
+        // the header and the full length through a channel of our own: the output's channel counts bytes
+        // for appending writers, and rows are placed by other processes anyway
+        try (FileChannel ch = FileChannel.open(Path.of(out.tempPath()), StandardOpenOption.WRITE)) {
+            Target.writeFully(ch, ByteBuffer.wrap(header), 0);
             // the last byte sets the full length; the rows between stay a hole until their writers fill them
-            ch.write(ByteBuffer.wrap(new byte[1]), length - 1);
-            return new PlacedNpyOutput(out, new Target(out.tempPath(), header.length, (int) shape[0], heads, dim));
+            Target.writeFully(ch, ByteBuffer.wrap(new byte[1]), length - 1);
+            return new PlacedNpyOutput(out, new Target(path, out.tempPath(), header.length, (int) shape[0], heads, dim));
         } catch (IOException e) {
             out.abort();
-            throw new UncheckedIOException(path + ": cannot be written: " + Storage.oneLine(e), e);
+            throw new UserError(path, "cannot be written (" + Storage.oneLine(e) + "); nothing was written",
+                    "a writable directory with about " + length + " bytes free", e);
         } catch (RuntimeException e) {
             out.abort();
             throw e;
@@ -102,33 +102,43 @@ public final class PlacedNpyOutput implements Closeable {
         }
     }
 
-    /** The temporary file and its layout: rows [seq][heads][dim] float32 little-endian after a header. */
-    public record Target(String tempPath, long dataOffset, int seq, int heads, int dim) implements Serializable {
-        /**
-         * Writes rows t0 .. t0+tokens-1, heads head0 .. head0+hg-1 from src [tokens][hg][dim]: one mapping of the
-         * tokens' span, so a unit that holds some of the heads costs no system call per row.
-         */
+    /**
+     * The temporary file and its layout: rows [seq][heads][dim] float32 little-endian after a header. Rows are
+     * written with positional writes, not a mapping: on a full disk a write fails with an IOException, where
+     * a store into a mapped hole would end the JVM with SIGBUS.
+     */
+    public record Target(String path, String tempPath, long dataOffset, int seq, int heads, int dim) implements Serializable {
+        /** Writes rows t0 .. t0+tokens-1, heads head0 .. head0+hg-1 from src [tokens][hg][dim]. */
         public void write(int t0, int tokens, int head0, int hg, float[] src) {
             if (t0 < 0 || tokens < 0 || t0 + tokens > seq || head0 < 0 || head0 + hg > heads || src.length < tokens * hg * dim) {
                 throw new IllegalArgumentException(tempPath + ": rows " + t0 + "+" + tokens + " heads " + head0 + "+" + hg
                         + " outside [" + seq + ", " + heads + ", " + dim + "]");
             }
             if (tokens == 0) return;
-            long rowFloats = (long) heads * dim;
-            long from = dataOffset + t0 * rowFloats * 4;
-            long bytes = tokens * rowFloats * 4;
-            try (FileChannel ch = FileChannel.open(Path.of(tempPath), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_WRITE, from, bytes);
-                FloatBuffer rows = map.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-                int run = hg * dim;
+            long rowBytes = (long) heads * dim * 4;
+            int run = hg * dim;
+            try (FileChannel ch = FileChannel.open(Path.of(tempPath), StandardOpenOption.WRITE)) {
                 if (hg == heads) {
-                    rows.put(0, src, 0, tokens * run);
+                    ByteBuffer b = ByteBuffer.allocate(tokens * run * 4).order(ByteOrder.LITTLE_ENDIAN);
+                    b.asFloatBuffer().put(src, 0, tokens * run);
+                    writeFully(ch, b, dataOffset + t0 * rowBytes);
                 } else {
-                    for (int t = 0; t < tokens; t++) rows.put((int) (t * rowFloats + (long) head0 * dim), src, t * run, run);
+                    // a unit holds some of the heads: one write per row, at the unit's heads
+                    ByteBuffer b = ByteBuffer.allocate(run * 4).order(ByteOrder.LITTLE_ENDIAN);
+                    for (int t = 0; t < tokens; t++) {
+                        b.clear();
+                        b.asFloatBuffer().put(src, t * run, run);
+                        writeFully(ch, b, dataOffset + (t0 + t) * rowBytes + (long) head0 * dim * 4);
+                    }
                 }
             } catch (IOException e) {
-                throw new UncheckedIOException(tempPath + ": cannot write rows " + t0 + "+" + tokens + ": " + Storage.oneLine(e), e);
+                throw new UserError(path, "cannot be written (" + Storage.oneLine(e) + ") at rows " + t0 + "+" + tokens
+                        + "; nothing was written", "enough free space for " + seq * rowBytes + " bytes of rows", e);
             }
+        }
+
+        static void writeFully(FileChannel ch, ByteBuffer b, long position) throws IOException {
+            while (b.hasRemaining()) position += ch.write(b, position);
         }
     }
 }
