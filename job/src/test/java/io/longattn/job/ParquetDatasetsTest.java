@@ -3,6 +3,14 @@ package io.longattn.job;
 import io.longattn.job.dataset.LongAttention;
 import io.longattn.job.parquet.ParquetLayout;
 import io.longattn.kernels.AttentionSpec;
+import io.longattn.kernels.Half;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.MessageTypeParser;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -184,6 +192,41 @@ class ParquetDatasetsTest {
         assertEquals("--out: " + out + " exists, expected a new path, or --overwrite to replace it", e.getMessage());
     }
 
+    /** Q as Parquet FLOAT16 lists (as pyarrow writes float16), its heads in the footer's key-value metadata. */
+    @Test
+    void float16ListsAndFooterMetadata() throws IOException {
+        Packed p = packed(15);
+        float[] q = p.q().clone();
+        for (int i = 0; i < q.length; i++) q[i] = Half.toFloat(Half.fromFloat(q[i]));
+        MessageType schema = MessageTypeParser.parseMessageType("message m { required int64 seq_id; required int32 pos;"
+                + " required group q (LIST) { repeated group list { required fixed_len_byte_array(2) element (FLOAT16); } } }");
+        String qPath = dir.resolve("q.parquet").toString();
+        long[] ids = sortedIds();
+        try (ParquetWriter<Group> w = ExampleParquetWriter.builder(new org.apache.hadoop.fs.Path(Path.of(qPath).toUri())).withType(schema)
+                .withExtraMetaData(Map.of(ParquetLayout.HEADS_KEY, String.valueOf(HQ), ParquetLayout.HEAD_DIM_KEY, String.valueOf(D))).build()) {
+            SimpleGroupFactory groups = new SimpleGroupFactory(schema);
+            int at = 0;
+            for (int s = 0; s < ids.length; s++) {
+                for (int i = 0; i < p.sq()[s]; i++, at++) {
+                    Group row = groups.newGroup().append("seq_id", ids[s]).append("pos", i);
+                    Group list = row.addGroup("q");
+                    for (int j = 0; j < HQ * D; j++) {
+                        short h = Half.fromFloat(q[at * HQ * D + j]);
+                        list.addGroup("list").append("element", Binary.fromConstantByteArray(new byte[]{(byte) h, (byte) (h >> 8)}));
+                    }
+                    w.write(row);
+                }
+            }
+        }
+        String k = write(rows("k", p.sk(), p.k(), HKV * D, true, false, Metadata.empty(), DataTypes.FloatType), "k.parquet");
+        String v = write(rows("v", p.sk(), p.v(), HKV * DV, true, false, Metadata.empty(), DataTypes.FloatType), "v.parquet");
+        String out = dir.resolve("o.parquet").toString();
+        JobLauncher.launch(JobRequest.builder(qPath, k, v, out).lse(out).heads(0, HKV).conf("spark.longattn.progressSeconds", "0")
+                .build(), JobEndToEndTest.QUIET);
+        float[][] got = unpack(spark.read().parquet(out), p);
+        SequencesJobTest.assertMatchesReference(template(false), p.sq(), p.sk(), q, p.k(), p.v(), got[0], got[1]);
+    }
+
     @Test
     void aFailedJobLeavesNothing() throws IOException {
         Packed p = packed(12);
@@ -210,8 +253,8 @@ class ParquetDatasetsTest {
         String out = dir.resolve("o.parquet").toString();
         UserError e = assertThrows(UserError.class, () -> JobLauncher.launch(JobRequest.builder(q, k, v, out).heads(HQ, HKV).build(),
                 JobEndToEndTest.QUIET));
-        assertEquals(q + ": column q is array<double>, expected a list or fixed-size list of float32 (array<float>) with heads"
-                + " * head_dim values per row", e.getMessage());
+        assertEquals(q + ": column q is array<double>, expected a list or fixed-size list of float32 (array<float>) or float16"
+                + " with heads * head_dim values per row", e.getMessage());
         String q2 = write(rows("q", p.sq(), p.q(), HQ * D, false, false, Metadata.empty(), DataTypes.FloatType), "q2.parquet");
         e = assertThrows(UserError.class, () -> JobLauncher.launch(JobRequest.builder(q2, k, v, out).heads(HQ, HKV).build(),
                 JobEndToEndTest.QUIET));

@@ -4,6 +4,7 @@ import io.longattn.job.UserError;
 import io.longattn.job.io.DType;
 import io.longattn.job.io.TensorFiles;
 import io.longattn.job.io.TensorWriter;
+import io.longattn.kernels.Half;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
 
@@ -34,6 +35,11 @@ final class PackedStaging {
             counts.put(r.getLong(0), r.getLong(1));
         }
         return counts;
+    }
+
+    /** A Parquet FLOAT16: IEEE 754 half precision, little-endian. */
+    private static float half(byte[] b) {
+        return Half.toFloat((short) ((b[0] & 0xff) | (b[1] & 0xff) << 8));
     }
 
     /** V's rows of a sequence differ in number from K's (or, for an input's own counts, the data changed meanwhile). */
@@ -82,7 +88,7 @@ final class PackedStaging {
                 if (r.isNullAt(2)) {
                     throw new UserError(t.name(), "column " + t.role() + " holds a null in seq_id " + id, "heads * head_dim floats on every row");
                 }
-                List<Float> values = r.getList(2);
+                List<?> values = r.getList(2);
                 if (w == null) {
                     perToken = values.size();
                     if (perToken == 0 || perToken % heads != 0 || (t.headDim() > 0 && perToken != heads * t.headDim())) {
@@ -100,11 +106,11 @@ final class PackedStaging {
                 }
                 int at = inBuffer * perToken;
                 for (int i = 0; i < perToken; i++) {
-                    Float x = values.get(i);
+                    Object x = values.get(i);
                     if (x == null) {
                         throw new UserError(t.name(), "column " + t.role() + " holds a null value in seq_id " + id, "no null values");
                     }
-                    buffer[at + i] = x;
+                    buffer[at + i] = t.float16() ? half((byte[]) x) : (Float) x;
                 }
                 if (++inBuffer * perToken == buffer.length) {
                     w.append(buffer, 0, inBuffer);

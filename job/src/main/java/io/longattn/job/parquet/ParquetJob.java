@@ -9,11 +9,18 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.schema.GroupType;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType;
+import org.apache.parquet.schema.Type;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -71,15 +78,19 @@ public final class ParquetJob {
             throw new UserError(path, "cannot be listed (" + e.getMessage() + ")", "a readable Parquet dataset", e);
         }
         Map<String, String> metadata;
+        MessageType fileSchema;
         try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(first, conf))) {
             metadata = reader.getFooter().getFileMetaData().getKeyValueMetaData();
+            fileSchema = reader.getFooter().getFileMetaData().getSchema();
         } catch (IOException | RuntimeException e) {
             throw new UserError(first.toString().equals(p.toString()) ? path : path + " (" + first.getName() + ")",
                     "is not a Parquet file (" + oneLine(e) + ")", "Parquet files with a seq_id and a " + role + " column", e);
         }
+        boolean float16 = isFloat16List(fileSchema, role);
         Dataset<Row> ds;
         try {
-            ds = spark.read().parquet(p.toString());
+            // Spark SQL refuses FLOAT16 unless told to read it as binary
+            ds = float16 ? spark.read().schema(float16Schema(fileSchema, role)).parquet(p.toString()) : spark.read().parquet(p.toString());
             ds.schema();
         } catch (Exception e) {
             // Spark's AnalysisException, which Java does not see declared
@@ -87,7 +98,27 @@ public final class ParquetJob {
         }
         // without pos, a sequence's rows count in the order they are stored: files by name, rows by index in the file
         return TensorRows.of(path, role, ds, functions.struct(functions.col("_metadata.file_path"), functions.col("_metadata.row_index")),
-                metadata, flagHeads, flag);
+                metadata, flagHeads, flag, float16);
+    }
+
+    /** Whether the column is a list whose values are FLOAT16 (pyarrow writes float16 arrays so). */
+    static boolean isFloat16List(MessageType schema, String column) {
+        if (!schema.containsField(column)) return false;
+        Type t = schema.getType(column);
+        while (!t.isPrimitive()) {
+            GroupType g = t.asGroupType();
+            if (g.getFieldCount() != 1) return false;
+            t = g.getType(0);
+        }
+        return t.asPrimitiveType().getPrimitiveTypeName() == PrimitiveType.PrimitiveTypeName.FIXED_LEN_BYTE_ARRAY
+                && t.getLogicalTypeAnnotation() instanceof LogicalTypeAnnotation.Float16LogicalTypeAnnotation;
+    }
+
+    /** seq_id, pos (if the file has it) and the FLOAT16 column as binaries; other columns are not read. */
+    private static StructType float16Schema(MessageType schema, String column) {
+        StructType s = new StructType().add(ParquetLayout.SEQ_ID, DataTypes.LongType);
+        if (schema.containsField(ParquetLayout.POS)) s = s.add(ParquetLayout.POS, DataTypes.LongType);
+        return s.add(column, DataTypes.createArrayType(DataTypes.BinaryType));
     }
 
     private static Path firstPart(FileSystem fs, Path p, String path) throws IOException {

@@ -17,7 +17,8 @@ import java.util.Map;
 
 /**
  * One input tensor in the Parquet layout, checked and reduced to three columns: seq_id (int64), the order of a
- * row within its sequence (pos, or where the row stands in its source), and the values (array of float32).
+ * row within its sequence (pos, or where the row stands in its source), and the values (array of float32, or of
+ * FLOAT16 bytes).
  *
  * @param name    what messages call it: the path, or "the q Dataset"
  * @param role    q, k or v: the column holding the values
@@ -25,8 +26,9 @@ import java.util.Map;
  * @param byPos   the order is a pos column (duplicates are refused); otherwise the source's own order
  * @param heads   from metadata or a flag; 0 when neither says
  * @param headDim from metadata; 0 when it does not say (then values per token / heads)
+ * @param float16 the values are Parquet FLOAT16, read as 2-byte little-endian binaries (Spark SQL has no half type)
  */
-public record TensorRows(String name, String role, Dataset<Row> rows, boolean byPos, int heads, int headDim) {
+public record TensorRows(String name, String role, Dataset<Row> rows, boolean byPos, int heads, int headDim, boolean float16) {
 
     static final String ORDER = "__longattn_order";
 
@@ -40,7 +42,13 @@ public record TensorRows(String name, String role, Dataset<Row> rows, boolean by
      * @throws UserError naming the input and the column that does not fit the layout
      */
     public static TensorRows of(String name, String role, Dataset<Row> ds, Column sourceOrder, Map<String, String> metadata,
-                         int flagHeads, String flag) {
+                                int flagHeads, String flag) {
+        return of(name, role, ds, sourceOrder, metadata, flagHeads, flag, false);
+    }
+
+    /** As above; float16: the value column is array&lt;binary&gt; of Parquet FLOAT16 values. */
+    static TensorRows of(String name, String role, Dataset<Row> ds, Column sourceOrder, Map<String, String> metadata,
+                         int flagHeads, String flag, boolean float16) {
         StructType schema = ds.schema();
         StructField seqId = field(schema, ParquetLayout.SEQ_ID);
         StructField values = field(schema, role);
@@ -55,9 +63,10 @@ public record TensorRows(String name, String role, Dataset<Row> rows, boolean by
             throw new UserError(name, "has no column " + role + " (columns: " + Arrays.toString(schema.fieldNames()) + ")",
                     "a column " + role + ": a list of float32 with heads * head_dim values per row");
         }
-        if (!(values.dataType() instanceof ArrayType a) || !a.elementType().equals(DataTypes.FloatType)) {
+        DataType element = float16 ? DataTypes.BinaryType : DataTypes.FloatType;
+        if (!(values.dataType() instanceof ArrayType a) || !a.elementType().equals(element)) {
             throw new UserError(name, "column " + role + " is " + values.dataType().simpleString(),
-                    "a list or fixed-size list of float32 (array<float>) with heads * head_dim values per row");
+                    "a list or fixed-size list of float32 (array<float>) or float16 with heads * head_dim values per row");
         }
         StructField pos = field(schema, ParquetLayout.POS);
         if (pos != null && !integral(pos.dataType())) {
@@ -82,7 +91,7 @@ public record TensorRows(String name, String role, Dataset<Row> rows, boolean by
         Column order = pos != null ? functions.col(ParquetLayout.POS).cast(DataTypes.LongType) : sourceOrder;
         Dataset<Row> rows = ds.select(functions.col(ParquetLayout.SEQ_ID).cast(DataTypes.LongType).as(ParquetLayout.SEQ_ID),
                 order.as(ORDER), functions.col(role).as(role));
-        return new TensorRows(name, role, rows, pos != null, heads, metaDim);
+        return new TensorRows(name, role, rows, pos != null, heads, metaDim, float16);
     }
 
     private static boolean isLong(Metadata m, String key) {
