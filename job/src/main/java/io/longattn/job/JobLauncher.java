@@ -5,6 +5,8 @@ import io.longattn.job.io.OutputGroup;
 import io.longattn.job.io.TensorFiles;
 import io.longattn.job.io.TensorFormat;
 import io.longattn.job.io.TensorHeader;
+import io.longattn.job.parquet.ParquetJob;
+import io.longattn.job.parquet.ParquetLayout;
 import io.longattn.job.plan.JobPlanner;
 import io.longattn.job.plan.PartitionCount;
 import io.longattn.job.report.JobSummary;
@@ -49,6 +51,14 @@ public final class JobLauncher {
     /** Prepares, starts Spark, runs, stops Spark. */
     public static JobSummary launch(JobRequest request, PrintStream log) {
         Interruption.jobStarted(log);
+        if (ParquetLayout.applies(request.inputs())) {
+            Map<String, String> conf = conf(request);
+            // Spark SQL's own task results (schemas read from footers, write statistics) are not Kryo-registered classes
+            conf.putIfAbsent("spark.kryo.registrationRequired", "false");
+            SparkConf sc = sparkConf(conf, request.master());
+            MasterCheck.check(sc);
+            return ParquetJob.launch(request, sc, log);
+        }
         Prepared p = prepare(request, log);
         SparkConf sc = sparkConf(p.conf(), request.master());
         MasterCheck.check(sc);

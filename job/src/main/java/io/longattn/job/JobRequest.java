@@ -31,12 +31,20 @@ public record JobRequest(Inputs inputs, Attention attention, Map<String, String>
      * @param allowNonFinite accept NaN/Inf in the inputs
      * @param cuSeqlensQ     packed variable-length sequences: FlashAttention's cu_seqlens_q (.npy), or null
      * @param cuSeqlensK     cu_seqlens_k, or null for the same offsets as the queries
+     * @param heads          Parquet inputs: query heads when the files carry no longattn.heads metadata (0: from it)
+     * @param kvHeads        Parquet inputs: kv heads likewise (0: from the metadata, else heads)
      */
     public record Inputs(String q, String k, String v, String out, String lse, boolean overwrite, boolean allowNonFinite,
-                         String cuSeqlensQ, String cuSeqlensK) {
+                         String cuSeqlensQ, String cuSeqlensK, int heads, int kvHeads) {
         /** One sequence, or a batch of them (rank-4 files). */
         public Inputs(String q, String k, String v, String out, String lse, boolean overwrite, boolean allowNonFinite) {
             this(q, k, v, out, lse, overwrite, allowNonFinite, null, null);
+        }
+
+        /** Files that carry their heads (.npy, Arrow). */
+        public Inputs(String q, String k, String v, String out, String lse, boolean overwrite, boolean allowNonFinite,
+                      String cuSeqlensQ, String cuSeqlensK) {
+            this(q, k, v, out, lse, overwrite, allowNonFinite, cuSeqlensQ, cuSeqlensK, 0, 0);
         }
     }
 
@@ -64,6 +72,7 @@ public record JobRequest(Inputs inputs, Attention attention, Map<String, String>
         private final String q, k, v, out;
         private String lse, cuSeqlensQ, cuSeqlensK;
         private boolean overwrite, allowNonFinite, causal;
+        private int heads, kvHeads;
         private int windowLeft = -1, windowRight = -1;
         private Double scale, softcap;
         private final Map<String, String> conf = new LinkedHashMap<>();
@@ -85,6 +94,13 @@ public record JobRequest(Inputs inputs, Attention attention, Map<String, String>
         public Builder cuSeqlens(String q, String k) {
             this.cuSeqlensQ = q;
             this.cuSeqlensK = k;
+            return this;
+        }
+
+        /** Parquet inputs without longattn.heads metadata: query heads and kv heads (0: from the metadata). */
+        public Builder heads(int heads, int kvHeads) {
+            this.heads = heads;
+            this.kvHeads = kvHeads;
             return this;
         }
 
@@ -142,7 +158,7 @@ public record JobRequest(Inputs inputs, Attention attention, Map<String, String>
         }
 
         public JobRequest build() {
-            return new JobRequest(new Inputs(q, k, v, out, lse, overwrite, allowNonFinite, cuSeqlensQ, cuSeqlensK),
+            return new JobRequest(new Inputs(q, k, v, out, lse, overwrite, allowNonFinite, cuSeqlensQ, cuSeqlensK, heads, kvHeads),
                     new Attention(causal, windowLeft, windowRight, scale, softcap), conf, master, report);
         }
     }

@@ -13,7 +13,8 @@ import java.util.concurrent.Callable;
 /** bin/longattn run: attention over Q/K/V files into an output file, as a Spark job. */
 @Command(name = "run", description = "Compute O = softmax(Q K^T * scale + mask) V over .npy or Arrow files.")
 final class RunCommand implements Callable<Integer>, SettingFlags.Holder {
-    @Option(names = "--q", required = true, paramLabel = "FILE", description = "Queries [Sq, Hq, D] (.npy or .arrow), a batch [B, Sq, Hq, D] (.npy) or packed rows with --cu-seqlens-q.")
+    @Option(names = "--q", required = true, paramLabel = "FILE", description = "Queries [Sq, Hq, D] (.npy or .arrow), a batch [B, Sq, Hq, D] (.npy), packed rows with --cu-seqlens-q,"
+            + " or a Parquet dataset (a .parquet file or a directory of parts with seq_id and q columns).")
     String q;
 
     @Option(names = "--k", required = true, paramLabel = "FILE", description = "Keys [Sk, Hkv, D].")
@@ -34,6 +35,13 @@ final class RunCommand implements Callable<Integer>, SettingFlags.Holder {
 
     @Option(names = "--cu-seqlens-k", paramLabel = "FILE", description = "Offsets into K/V (default: those of --cu-seqlens-q).")
     String cuSeqlensK;
+
+    @Option(names = "--heads", paramLabel = "H", description = "Parquet inputs without longattn.heads metadata: query heads"
+            + " (head_dim is the values per token / H).")
+    int heads;
+
+    @Option(names = "--kv-heads", paramLabel = "G", description = "Parquet inputs: kv heads (default: the metadata, else --heads).")
+    int kvHeads;
 
     @Mixin
     MaskOptions mask = new MaskOptions();
@@ -57,7 +65,7 @@ final class RunCommand implements Callable<Integer>, SettingFlags.Holder {
 
     @Override
     public Integer call() {
-        JobRequest request = new JobRequest(new JobRequest.Inputs(q, k, v, out, lse, overwrite, allowNonFinite, cuSeqlensQ, cuSeqlensK),
+        JobRequest request = new JobRequest(new JobRequest.Inputs(q, k, v, out, lse, overwrite, allowNonFinite, cuSeqlensQ, cuSeqlensK, heads, kvHeads),
                 mask.attention(score.scale, score.softcap), job.conf(), job.master, job.report);
         JobSummary s = JobLauncher.launch(request, System.err);
         System.err.println(Settings.TIMELINE.get(request.conf()) ? s.oneLineWithTimeline() : s.oneLine());

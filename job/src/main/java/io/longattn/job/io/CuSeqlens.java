@@ -18,6 +18,15 @@ public final class CuSeqlens {
     static final String EXPECTED = "a rank-1 int32 or int64 .npy of B + 1 offsets (torch.cumsum of the lengths with a"
             + " leading 0, FlashAttention's cu_seqlens)";
 
+    /** Offsets as the bytes of an int64 .npy, which {@link #read} takes back. */
+    public static byte[] npyBytes(int[] cu) {
+        byte[] header = NpyFormat.header("<i8", new long[]{cu.length});
+        ByteBuffer b = ByteBuffer.allocate(header.length + 8 * cu.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(header);
+        for (int x : cu) b.putLong(x);
+        return b.array();
+    }
+
     /**
      * Reads and checks the offsets.
      *

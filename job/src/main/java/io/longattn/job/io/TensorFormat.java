@@ -37,7 +37,7 @@ public enum TensorFormat {
     }
 
     /** The last segment of a path or URI (query and fragment ignored). */
-    static String fileName(String path) {
+    public static String fileName(String path) {
         String p = path;
         int q = p.indexOf('?');
         if (q >= 0 && Storage.isUri(p)) p = p.substring(0, q);
