@@ -1,8 +1,5 @@
 package io.longattn.job.io;
 
-import org.apache.arrow.memory.ArrowBuf;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.vector.compression.AbstractCompressionCodec;
 import org.apache.arrow.vector.compression.CompressionCodec;
 import org.apache.arrow.vector.compression.CompressionUtil;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -120,36 +117,5 @@ class CompressedArrowTest {
         return out;
     }
 
-    static final CompressionCodec.Factory HAND_LZ4 = new CompressionCodec.Factory() {
-        @Override
-        public CompressionCodec createCodec(CompressionUtil.CodecType type) {
-            return new AbstractCompressionCodec() {
-                @Override
-                protected ArrowBuf doCompress(BufferAllocator a, ArrowBuf raw) {
-                    byte[] in = new byte[(int) raw.writerIndex()];
-                    raw.getBytes(0, in);
-                    byte[] frame = lz4Frame(in);
-                    ArrowBuf out = a.buffer(frame.length + CompressionUtil.SIZE_OF_UNCOMPRESSED_LENGTH);
-                    out.setBytes(CompressionUtil.SIZE_OF_UNCOMPRESSED_LENGTH, frame);
-                    out.writerIndex(frame.length + CompressionUtil.SIZE_OF_UNCOMPRESSED_LENGTH);
-                    return out;
-                }
-
-                @Override
-                protected ArrowBuf doDecompress(BufferAllocator a, ArrowBuf compressed) {
-                    throw new UnsupportedOperationException();
-                }
-
-                @Override
-                public CompressionUtil.CodecType getCodecType() {
-                    return CompressionUtil.CodecType.LZ4_FRAME;
-                }
-            };
-        }
-
-        @Override
-        public CompressionCodec createCodec(CompressionUtil.CodecType type, int level) {
-            return createCodec(type);
-        }
-    };
+    static final CompressionCodec.Factory HAND_LZ4 = IoTestSupport.lz4Writing(CompressedArrowTest::lz4Frame);
 }

@@ -126,36 +126,46 @@ final class IoTestSupport {
     }
 
     /** A codec that claims LZ4 but copies: enough to make a file whose batches say they are compressed. */
-    static final CompressionCodec.Factory FAKE_LZ4 = new CompressionCodec.Factory() {
-        @Override
-        public CompressionCodec createCodec(CompressionUtil.CodecType type) {
-            return new AbstractCompressionCodec() {
-                @Override
-                protected ArrowBuf doCompress(BufferAllocator a, ArrowBuf raw) {
-                    long n = raw.writerIndex();
-                    ArrowBuf out = a.buffer(n + CompressionUtil.SIZE_OF_UNCOMPRESSED_LENGTH);
-                    out.setBytes(CompressionUtil.SIZE_OF_UNCOMPRESSED_LENGTH, raw, 0, n);
-                    out.writerIndex(n + CompressionUtil.SIZE_OF_UNCOMPRESSED_LENGTH);
-                    return out;
-                }
+    static final CompressionCodec.Factory FAKE_LZ4 = lz4Writing(raw -> raw);
 
-                @Override
-                protected ArrowBuf doDecompress(BufferAllocator a, ArrowBuf compressed) {
-                    throw new UnsupportedOperationException();
-                }
+    /**
+     * A codec factory that writes each buffer as body(its bytes) after the uncompressed length and claims
+     * LZ4_FRAME, so tests can make compressed batches of their own choosing.
+     */
+    static CompressionCodec.Factory lz4Writing(java.util.function.UnaryOperator<byte[]> body) {
+        return new CompressionCodec.Factory() {
+            @Override
+            public CompressionCodec createCodec(CompressionUtil.CodecType type) {
+                return new AbstractCompressionCodec() {
+                    @Override
+                    protected ArrowBuf doCompress(BufferAllocator a, ArrowBuf raw) {
+                        byte[] in = new byte[(int) raw.writerIndex()];
+                        raw.getBytes(0, in);
+                        byte[] written = body.apply(in);
+                        ArrowBuf out = a.buffer(written.length + CompressionUtil.SIZE_OF_UNCOMPRESSED_LENGTH);
+                        out.setBytes(CompressionUtil.SIZE_OF_UNCOMPRESSED_LENGTH, written);
+                        out.writerIndex(written.length + CompressionUtil.SIZE_OF_UNCOMPRESSED_LENGTH);
+                        return out;
+                    }
 
-                @Override
-                public CompressionUtil.CodecType getCodecType() {
-                    return CompressionUtil.CodecType.LZ4_FRAME;
-                }
-            };
-        }
+                    @Override
+                    protected ArrowBuf doDecompress(BufferAllocator a, ArrowBuf compressed) {
+                        throw new UnsupportedOperationException();
+                    }
 
-        @Override
-        public CompressionCodec createCodec(CompressionUtil.CodecType type, int level) {
-            return createCodec(type);
-        }
-    };
+                    @Override
+                    public CompressionUtil.CodecType getCodecType() {
+                        return CompressionUtil.CodecType.LZ4_FRAME;
+                    }
+                };
+            }
+
+            @Override
+            public CompressionCodec createCodec(CompressionUtil.CodecType type, int level) {
+                return createCodec(type);
+            }
+        };
+    }
 
     /** Asserts that inspecting fails with a UserError naming the file whose message has every fragment. */
     static UserError assertUserError(String path, String role, String... fragments) {
