@@ -351,7 +351,17 @@ public final class JobLauncher {
     static long executorMemory(Map<String, String> conf) {
         String master = conf.getOrDefault("spark.master", "local[*]");
         if (master.startsWith("local")) return Runtime.getRuntime().maxMemory();
-        return ByteSize.parse(conf.getOrDefault("spark.executor.memory", "1g"));
+        return sparkExecutorMemory(conf);
+    }
+
+    private static long sparkExecutorMemory(Map<String, String> conf) {
+        String raw = conf.getOrDefault("spark.executor.memory", "1g");
+        try {
+            return ByteSize.sparkMemory(raw);
+        } catch (NumberFormatException e) {
+            throw new UserError("--conf", "spark.executor.memory=" + raw + " is not a memory size",
+                    "a size such as 3g or 3072m (a bare number is MiB, as Spark reads it)");
+        }
     }
 
     /** Executor memory / executor cores; in local mode the driver heap / local threads. */
@@ -360,7 +370,7 @@ public final class JobLauncher {
         if (master.startsWith("local")) {
             return Runtime.getRuntime().maxMemory() / Math.max(1, PartitionCount.localThreads(master));
         }
-        long mem = ByteSize.parse(conf.getOrDefault("spark.executor.memory", "1g"));
+        long mem = sparkExecutorMemory(conf);
         int cores = Integer.parseInt(conf.getOrDefault("spark.executor.cores", "1"));
         return mem / Math.max(1, cores);
     }

@@ -119,6 +119,8 @@ class CliErrorsTest {
         assertUserError(cli(run(qkv, out, "--conf", "spark.longattn.progressSeconds=-3")), "spark.longattn.progressSeconds");
         assertUserError(cli(run(qkv, out, "--conf", "spark.longattn.nope=1")), "--conf", "unknown setting spark.longattn.nope");
         assertUserError(cli(run(qkv, out, "--conf", "novalue")), "--conf", "KEY=VALUE");
+        assertUserError(cli(run(qkv, out, "--master", "spark://127.0.0.1:9", "--conf", "spark.executor.memory=lots")),
+                "spark.executor.memory=lots is not a memory size", "3072m");
         assertUserError(cli("plan", "--seq", "64", "--heads", "1", "--dim", "8", "--task-memory", "-1"), "--task-memory");
         assertFalse(Files.exists(Path.of(out)));
     }
