@@ -3,13 +3,14 @@
 # Q/K/V (seeded), runs the Spark job in local mode with --kernel cuda and its default partitions (one per
 # GPU), prints its timeline (each task's compute and kernel seconds: the GPU's own time on the launches,
 # from CUDA events), checks sampled rows against float64 in numpy (bench/spot_check.py), runs the job
-# again with each count of ALSO_PARTITIONS (default 16: the old local default) and requires the same output
-# bits, then times the bare kernel on the same shape (CudaBench, CUDA events, whole problem in one launch).
+# again with each flag set of ALSO_RUNS ('|' between sets; default: 16 partitions, the old local default,
+# and units of 131,072 query rows, a few waves of blocks per launch instead of one) and requires the same
+# output bits, then times the bare kernel on the same shape (CudaBench, CUDA events, one launch).
 # Spark's jars travel in three parts (../shared/device/spark-parts.sh; the job jar and kernels-cuda with
 # JCuda's jars go in the last part), unpacked into CP_DIR by the calls before. About 60 s at 2^20 tokens.
 # PRECISION=fp32|tf32|fp16|bf16 runs both the job and the bare kernel in that precision (default bf16, the
 # precision of issue 16's job target; fp32 is the exact kernel).
-# Usage: JAVA=... [KERNEL=cuda] [PRECISION=P] [ALSO_PARTITIONS="16"] [BENCH=0] bench/device/gpu-job.sh CP_DIR JVM_FLAGS_FILE OUT_DIR [--seq N] [job flags...]
+# Usage: JAVA=... [KERNEL=cuda] [PRECISION=P] [ALSO_RUNS="--partitions 16|--q-chunk 131072"] [BENCH=0] bench/device/gpu-job.sh CP_DIR JVM_FLAGS_FILE OUT_DIR [--seq N] [job flags...]
 set -euo pipefail
 cpdir=$1; flags=$2; out=$3; shift 3
 seq=1048576
@@ -41,12 +42,18 @@ PY
 }
 job default "$@"
 python3 "$here/bench/spot_check.py" "$work/d" | tee "$out/spot_check.txt"
-for p in ${ALSO_PARTITIONS-16}; do
-  job "partitions-$p" --partitions "$p" "$@"
-  if cmp -s "$out/default/o.sha256" "$out/partitions-$p/o.sha256"; then
-    echo "partitions-$p: output bits identical to the default run"
+IFS='|' read -r -a also <<< "${ALSO_RUNS---partitions 16|--q-chunk 131072}"
+n=0
+for flagset in "${also[@]}"; do
+  n=$((n + 1))
+  read -r -a extra <<< "$flagset"
+  [ ${#extra[@]} -gt 0 ] || continue
+  echo "also-$n: ${extra[*]}"
+  job "also-$n" "${extra[@]}" "$@"
+  if cmp -s "$out/default/o.sha256" "$out/also-$n/o.sha256"; then
+    echo "also-$n (${extra[*]}): output bits identical to the default run"
   else
-    echo "partitions-$p: OUTPUT BITS DIFFER from the default run"; exit 1
+    echo "also-$n (${extra[*]}): OUTPUT BITS DIFFER from the default run"; exit 1
   fi
 done
 cat "$out/default/o.sha256"
