@@ -137,7 +137,7 @@ public final class JobLauncher {
         }
         Prepared p = new Prepared(request, conf, q, k, v, spec, kernel, threads, Settings.Q_CHUNK.get(conf),
                 Settings.KV_CHUNK.get(conf), Settings.BALANCE.get(conf), Settings.STRATEGY.get(conf), budget, null, null, sequences, timeline);
-        PartitionCount partitions = PartitionCount.beforeSpark(conf, request.master());
+        PartitionCount partitions = PartitionCount.beforeSpark(conf, request.master(), kernel);
         return partitions == null ? p : withPlan(p, partitions);
     }
 
@@ -189,7 +189,7 @@ public final class JobLauncher {
         JobPlanner.KernelPick kernel = JobPlanner.planKernel(Settings.KERNEL.get(conf), threads);
         long given = Settings.TASK_MEMORY.get(conf);
         long budget = given > 0 ? given : defaultTaskMemory(conf);
-        PartitionCount count = PartitionCount.beforeSpark(conf, null);
+        PartitionCount count = PartitionCount.beforeSpark(conf, null, kernel);
         if (count == null) {
             throw new UserError("--partitions", "the master " + conf.get("spark.master") + " does not say how many executors it has",
                     "--partitions N, or spark.executor.instances and spark.executor.cores");
@@ -208,10 +208,12 @@ public final class JobLauncher {
     private static PartitionCount partitionsOn(Prepared p, JavaSparkContext jsc) {
         if (Settings.PARTITIONS.get(p.conf()) > 0) return p.partitions();
         if (jsc.isLocal()) {
+            PartitionCount gpu = p.conf().containsKey("spark.default.parallelism") ? null : PartitionCount.perGpu(jsc.master(), p.kernel());
+            if (gpu != null) return gpu;
             return new PartitionCount(jsc.defaultParallelism(), p.conf().containsKey("spark.default.parallelism")
                     ? "spark.default.parallelism" : jsc.master() + " threads");
         }
-        PartitionCount configured = PartitionCount.beforeSpark(RegisteredExecutors.conf(jsc), jsc.master());
+        PartitionCount configured = PartitionCount.beforeSpark(RegisteredExecutors.conf(jsc), jsc.master(), p.kernel());
         return configured != null ? configured : RegisteredExecutors.await(jsc);
     }
 

@@ -57,6 +57,15 @@ public interface AttentionKernel extends AutoCloseable {
         for (int i = 0; i < units.size(); i++) sink.accept(i, runUnit(units.get(i), source, host));
     }
 
+    /**
+     * Seconds a device kernel's accelerator spent computing this instance's units so far, timed on the
+     * device (without copies or host work), so a job can report kernel time beside task time; 0 for
+     * kernels that compute on the host, whose time is the caller's own.
+     */
+    default double deviceSeconds() {
+        return 0;
+    }
+
     /** Threads this kernel computes one call with (1 unless it owns workers). */
     default int threads() {
         return 1;

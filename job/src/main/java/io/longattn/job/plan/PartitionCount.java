@@ -2,6 +2,8 @@ package io.longattn.job.plan;
 
 import io.longattn.job.UserError;
 import io.longattn.job.settings.Settings;
+import io.longattn.kernels.KernelSelector;
+import io.longattn.kernels.KernelTraits;
 
 import java.util.Locale;
 import java.util.Map;
@@ -13,7 +15,8 @@ import java.util.regex.Pattern;
  * task slots it will have: the configured total where the configuration fixes it, otherwise the
  * executors that registered, waited for the way Spark's own scheduler waits
  * (spark.scheduler.minRegisteredResourcesRatio and maxRegisteredResourcesWaitingTime). Spark's default
- * parallelism read right after the context starts counts no executor yet and says 2.
+ * parallelism read right after the context starts counts no executor yet and says 2. A local master
+ * running a device kernel plans one partition per GPU instead of one per thread.
  */
 public record PartitionCount(int partitions, String reason) {
     /** With no executor count to wait for, registration is over when none joined for this long. */
@@ -28,9 +31,10 @@ public record PartitionCount(int partitions, String reason) {
 
     /**
      * The count when it is known without a SparkContext: the setting, spark.default.parallelism, a local
-     * master's threads, or a cluster's configured total; null when only registered executors can tell.
+     * master's GPU for a device kernel or its threads otherwise, or a cluster's configured total; null when
+     * only registered executors can tell.
      */
-    public static PartitionCount beforeSpark(Map<String, String> conf, String master) {
+    public static PartitionCount beforeSpark(Map<String, String> conf, String master, JobPlanner.KernelPick kernel) {
         int given = Settings.PARTITIONS.get(conf);
         if (given > 0) return new PartitionCount(given, "--partitions");
         String dp = conf.get("spark.default.parallelism");
@@ -38,13 +42,33 @@ public record PartitionCount(int partitions, String reason) {
             return new PartitionCount(Math.max(1, positive(conf, "spark.default.parallelism", 1)), "spark.default.parallelism");
         }
         String m = master(conf, master);
-        if (isLocal(m)) return new PartitionCount(localThreads(m), m + " threads");
+        if (isLocal(m)) {
+            PartitionCount gpu = perGpu(m, kernel);
+            return gpu != null ? gpu : new PartitionCount(localThreads(m), m + " threads");
+        }
         Expected e = expected(conf, m);
         if (e.cores() > 0) {
             return new PartitionCount(slots(conf, e.cores()), e.executors() > 0
                     ? executorsAndCores(e.executors(), e.cores()) + " from " + e.source() : e.cores() + " cores from " + e.source());
         }
         return null;
+    }
+
+    /**
+     * One partition per GPU when a local master runs a device kernel, else null. Local tasks get no GPU
+     * of their own, so all of them run on the kernel's one GPU (GPU 0, or N for cuda:N). One task keeps it
+     * busy: a unit is one launch of hundreds of blocks (32,768 query rows in 64- or 128-row tiles, about
+     * two blocks per SM of a 132-SM GPU). More tasks would only queue their launches on it, each stalls
+     * the others at its synchronous copies, and each task's kernel seconds would count the others' work.
+     * --partitions still gives more where measurements say overlapping host work pays.
+     */
+    public static PartitionCount perGpu(String master, JobPlanner.KernelPick kernel) {
+        if (kernel == null || !isLocal(master)) return null;
+        KernelTraits traits = KernelSelector.standard().traitsOf(kernel.request());
+        if (traits.memory() != KernelTraits.Memory.DEVICE) return null;
+        int colon = kernel.request().indexOf(':');
+        String gpu = "GPU " + (colon < 0 ? "0" : kernel.request().substring(colon + 1));
+        return new PartitionCount(1, "one per GPU: kernel " + kernel.request() + " on " + master + " runs every task on " + gpu);
     }
 
     /**

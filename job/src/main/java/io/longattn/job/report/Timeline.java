@@ -12,8 +12,11 @@ import java.util.Locale;
  * zero is kept on both clocks. Phases may overlap (output written while units still compute).
  */
 public final class Timeline {
-    /** One measured phase; tasks' compute seconds ride along with the compute phase. */
-    public record Phase(String name, double start, double seconds, double[] taskSeconds) {
+    /**
+     * One measured phase; tasks' compute seconds ride along with the compute phase, and with a device
+     * kernel each task's kernel seconds (the device's own time on its launches; null otherwise).
+     */
+    public record Phase(String name, double start, double seconds, double[] taskSeconds, double[] kernelSeconds) {
         public double end() {
             return start + seconds;
         }
@@ -35,12 +38,17 @@ public final class Timeline {
 
     /** Records a phase that began at {@code start} (from {@link #now}) and ends now. */
     public synchronized void since(String name, double start) {
-        phases.add(new Phase(name, start, Math.max(0, now() - start), null));
+        phases.add(new Phase(name, start, Math.max(0, now() - start), null, null));
     }
 
     /** Records a phase measured elsewhere; {@code taskSeconds} may be null. */
-    public synchronized void add(String name, double start, double end, double[] taskSeconds) {
-        phases.add(new Phase(name, start, Math.max(0, end - start), taskSeconds));
+    public void add(String name, double start, double end, double[] taskSeconds) {
+        add(name, start, end, taskSeconds, null);
+    }
+
+    /** As {@link #add(String, double, double, double[])} with each task's kernel seconds (null: none measured). */
+    public synchronized void add(String name, double start, double end, double[] taskSeconds, double[] kernelSeconds) {
+        phases.add(new Phase(name, start, Math.max(0, end - start), taskSeconds, kernelSeconds));
     }
 
     /** The phases by start time (a stable sort keeps equal starts in recording order). */
@@ -55,22 +63,19 @@ public final class Timeline {
         return null;
     }
 
-    /** {"phase": {"start": s, "seconds": s[, "task_seconds": [...]]}, ...} in start order. */
+    /** {"phase": {"start": s, "seconds": s[, "task_seconds": [...][, "kernel_seconds": [...]]]}, ...} in start order. */
     public Json toJson() {
         Json out = new Json();
         for (Phase p : phases()) {
             Json j = new Json().put("start", round(p.start())).put("seconds", round(p.seconds()));
-            if (p.taskSeconds() != null) {
-                double[] t = p.taskSeconds().clone();
-                for (int i = 0; i < t.length; i++) t[i] = round(t[i]);
-                j.put("task_seconds", t);
-            }
+            if (p.taskSeconds() != null) j.put("task_seconds", rounded(p.taskSeconds()));
+            if (p.kernelSeconds() != null) j.put("kernel_seconds", rounded(p.kernelSeconds()));
             out.put(p.name(), j);
         }
         return out;
     }
 
-    /** "spark_start 1.52 s, ..., compute 5.10 s (tasks 4.90, 4.95 s), ..." for the final line. */
+    /** "spark_start 1.52 s, ..., compute 5.10 s (tasks 4.90, 4.95 s; kernel 2.01, 2.03 s), ..." for the final line. */
     public String describe() {
         StringBuilder sb = new StringBuilder();
         for (Phase p : phases()) {
@@ -78,13 +83,25 @@ public final class Timeline {
             sb.append(String.format(Locale.ROOT, "%s %.2f s", p.name(), p.seconds()));
             if (p.taskSeconds() != null && p.taskSeconds().length > 0) {
                 sb.append(" (tasks");
-                for (int i = 0; i < p.taskSeconds().length; i++) {
-                    sb.append(String.format(Locale.ROOT, i == 0 ? " %.2f" : ", %.2f", p.taskSeconds()[i]));
+                list(sb, p.taskSeconds());
+                if (p.kernelSeconds() != null) {
+                    sb.append(" s; kernel");
+                    list(sb, p.kernelSeconds());
                 }
                 sb.append(" s)");
             }
         }
         return sb.toString();
+    }
+
+    private static void list(StringBuilder sb, double[] seconds) {
+        for (int i = 0; i < seconds.length; i++) sb.append(String.format(Locale.ROOT, i == 0 ? " %.2f" : ", %.2f", seconds[i]));
+    }
+
+    private static double[] rounded(double[] seconds) {
+        double[] t = seconds.clone();
+        for (int i = 0; i < t.length; i++) t[i] = round(t[i]);
+        return t;
     }
 
     private static double round(double s) {

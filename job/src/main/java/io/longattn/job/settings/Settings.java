@@ -83,7 +83,8 @@ public final class Settings {
             .intConf(0, 86_400, 5);
     public static final Setting<Boolean> TIMELINE = Setting.builder("spark.longattn.timeline").flag("--timeline")
             .doc("Append the job's measured phases (Spark start, checks, scan, planning, K/V distribution, scheduling, executor set-up,"
-                    + " compute with each task's compute seconds, output, commit) to the final line; --report always has them.")
+                    + " compute with each task's compute seconds and, on a GPU, kernel seconds, output, commit) to the final line;"
+                    + " --report always has them.")
             .booleanConf(false);
     public static final Setting<Boolean> FAIL_FIRST_ATTEMPT = Setting.builder("spark.longattn.test.failFirstAttempt")
             .doc("Fault injection: every task's first attempt throws after its first unit (retries must succeed).")

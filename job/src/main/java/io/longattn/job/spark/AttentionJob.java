@@ -114,12 +114,14 @@ public final class AttentionJob {
     /**
      * The executors' phases from the tasks' stamps: scheduling from the driver's submission (placing the
      * units, shipping the closure) until the first compute task starts, set-up from then until every task
-     * computes, compute from the first unit to the last, with each task's own compute seconds.
+     * computes, compute from the first unit to the last, with each task's own compute seconds (and its
+     * kernel seconds, when a device kernel timed its launches).
      */
     static double addTaskPhases(Timeline timeline, double submitted, List<TaskClock.Task> tasks) {
         if (tasks.isEmpty()) return timeline.now();
         long started = Long.MAX_VALUE, allComputing = 0, computing = Long.MAX_VALUE, done = 0;
-        double[] compute = new double[tasks.size()];
+        double[] compute = new double[tasks.size()], kernel = new double[tasks.size()];
+        boolean device = false;
         for (int i = 0; i < tasks.size(); i++) {
             TaskClock.Task t = tasks.get(i);
             started = Math.min(started, t.startedAt());
@@ -127,10 +129,12 @@ public final class AttentionJob {
             computing = Math.min(computing, t.computingAt());
             done = Math.max(done, t.doneAt());
             compute[i] = t.computeSeconds();
+            kernel[i] = t.kernelSeconds();
+            device |= t.kernelSeconds() > 0;
         }
         timeline.add("scheduling", submitted, timeline.atMillis(started), null);
         timeline.add("executor_setup", timeline.atMillis(started), timeline.atMillis(allComputing), null);
-        timeline.add("compute", timeline.atMillis(computing), timeline.atMillis(done), compute);
+        timeline.add("compute", timeline.atMillis(computing), timeline.atMillis(done), compute, device ? kernel : null);
         return timeline.atMillis(done);
     }
 

@@ -20,8 +20,12 @@ import java.util.List;
 final class TaskClock implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    /** One successful compute task: stamps in epoch milliseconds, sums in seconds. */
-    record Task(long startedAt, long computingAt, long doneAt, double computeSeconds, double firstUnitSeconds) {
+    /**
+     * One successful compute task: stamps in epoch milliseconds, sums in seconds; kernelSeconds is the
+     * device's own time on the task's launches (0 for host kernels).
+     */
+    record Task(long startedAt, long computingAt, long doneAt, double computeSeconds, double firstUnitSeconds,
+                double kernelSeconds) {
     }
 
     private final LongAccumulator startedAt;
@@ -29,6 +33,7 @@ final class TaskClock implements Serializable {
     private final LongAccumulator doneAt;
     private final LongAccumulator computeNanos;
     private final LongAccumulator firstUnitNanos;
+    private final LongAccumulator kernelNanos;
 
     TaskClock(JavaSparkContext jsc) {
         startedAt = jsc.sc().longAccumulator("longattn.task.startedAt");
@@ -36,6 +41,7 @@ final class TaskClock implements Serializable {
         doneAt = jsc.sc().longAccumulator("longattn.task.doneAt");
         computeNanos = jsc.sc().longAccumulator("longattn.task.computeNanos");
         firstUnitNanos = jsc.sc().longAccumulator("longattn.task.firstUnitNanos");
+        kernelNanos = jsc.sc().longAccumulator("longattn.task.kernelNanos");
     }
 
     void started(long epochMillis) {
@@ -47,9 +53,11 @@ final class TaskClock implements Serializable {
         computingAt.add(epochMillis);
     }
 
-    void unit(long nanos, boolean first) {
+    /** One unit's compute time, and the device's own time on it (0 for a host kernel). */
+    void unit(long nanos, boolean first, long deviceNanos) {
         computeNanos.add(nanos);
         if (first) firstUnitNanos.add(nanos);
+        if (deviceNanos > 0) kernelNanos.add(deviceNanos);
     }
 
     void done(long epochMillis) {
@@ -76,7 +84,8 @@ final class TaskClock implements Serializable {
             long started = value(end, startedAt), computing = value(end, computingAt), done = value(end, doneAt);
             if (started == 0 || computing == 0 || done == 0) return;
             synchronized (this) {
-                tasks.add(new Task(started, computing, done, value(end, computeNanos) / 1e9, value(end, firstUnitNanos) / 1e9));
+                tasks.add(new Task(started, computing, done, value(end, computeNanos) / 1e9, value(end, firstUnitNanos) / 1e9,
+                        value(end, kernelNanos) / 1e9));
             }
         }
 

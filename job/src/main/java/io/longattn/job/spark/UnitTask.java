@@ -166,8 +166,9 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Integer>, In
             }
             useSequence(u.sequence);
             long t0 = System.nanoTime();
+            double device0 = runner.kernel().deviceSeconds();
             Tuple2<Integer, UnitResult> result = new Tuple2<>(u.index, compute(u));
-            clock.unit(System.nanoTime() - t0, next == 1);
+            clock.unit(System.nanoTime() - t0, next == 1, Math.round((runner.kernel().deviceSeconds() - device0) * 1e9));
             unitsDone.add(1);
             pairsDone.add(costModel.pairs(u.q0, u.tokens, u.kvFrom, u.kvTo) * hg);
             return result;

@@ -14,37 +14,63 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The partition count as a function of the configuration and the executors that registered. */
 class PartitionCountTest {
     static final String STANDALONE = "spark://127.0.0.1:7077";
+    static final JobPlanner.KernelPick SIMD = new JobPlanner.KernelPick("simd", "simd", "test");
+    static final JobPlanner.KernelPick CUDA = new JobPlanner.KernelPick("cuda", "cuda", "test");
+
+    /** The count before Spark for a host kernel (the rule most tests are about). */
+    static PartitionCount before(Map<String, String> conf, String master) {
+        return PartitionCount.beforeSpark(conf, master, SIMD);
+    }
+
+    @Test
+    void aLocalMasterRunningTheGpuKernelPlansOnePartitionPerGpu() {
+        // the traits say where the kernel computes: no GPU is needed to plan for one
+        PartitionCount cuda = PartitionCount.beforeSpark(Map.of(), "local[*]", CUDA);
+        assertEquals(1, cuda.partitions());
+        assertEquals("one per GPU: kernel cuda on local[*] runs every task on GPU 0", cuda.reason());
+        PartitionCount second = PartitionCount.beforeSpark(Map.of(), "local[16]", new JobPlanner.KernelPick("cuda", "cuda:1", "test"));
+        assertEquals(new PartitionCount(1, "one per GPU: kernel cuda:1 on local[16] runs every task on GPU 1"), second);
+        assertEquals(new PartitionCount(16, "local[16] threads"), PartitionCount.beforeSpark(Map.of(), "local[16]", SIMD));
+        assertEquals(new PartitionCount(4, "--partitions"),
+                PartitionCount.beforeSpark(Map.of("spark.longattn.partitions", "4"), "local[*]", CUDA), "--partitions still decides");
+        assertEquals(new PartitionCount(3, "spark.default.parallelism"),
+                PartitionCount.beforeSpark(Map.of("spark.default.parallelism", "3"), "local[*]", CUDA));
+        assertEquals(16, PartitionCount.beforeSpark(Map.of(), "local-cluster[16,1,3072]", CUDA).partitions(),
+                "a cluster's executors are not this rule's: Spark hands their tasks GPUs of their own");
+        assertNull(PartitionCount.perGpu(STANDALONE, CUDA));
+        assertNull(PartitionCount.perGpu("local[4]", SIMD));
+    }
 
     @Test
     void givenCountAndLocalThreadsAreKnownBeforeSpark() {
         assertEquals(new PartitionCount(7, "--partitions"),
-                PartitionCount.beforeSpark(Map.of("spark.longattn.partitions", "7"), STANDALONE));
-        assertEquals(new PartitionCount(3, "local[3] threads"), PartitionCount.beforeSpark(Map.of(), "local[3]"));
-        assertEquals(5, PartitionCount.beforeSpark(Map.of("spark.default.parallelism", "5"), STANDALONE).partitions());
+                before(Map.of("spark.longattn.partitions", "7"), STANDALONE));
+        assertEquals(new PartitionCount(3, "local[3] threads"), before(Map.of(), "local[3]"));
+        assertEquals(5, before(Map.of("spark.default.parallelism", "5"), STANDALONE).partitions());
     }
 
     @Test
     void configuredTotalsAreUsedBeforeSpark() {
-        PartitionCount lc = PartitionCount.beforeSpark(Map.of(), "local-cluster[16,1,3072]");
+        PartitionCount lc = before(Map.of(), "local-cluster[16,1,3072]");
         assertEquals(16, lc.partitions());
         assertEquals("16 executors x 1 core from the master local-cluster[16,1,3072]", lc.reason());
 
-        PartitionCount inst = PartitionCount.beforeSpark(Map.of("spark.executor.instances", "4", "spark.executor.cores", "3",
+        PartitionCount inst = before(Map.of("spark.executor.instances", "4", "spark.executor.cores", "3",
                 "spark.task.cpus", "2"), "yarn");
         assertEquals(6, inst.partitions(), "12 cores, 2 per task");
         assertEquals("4 executors x 3 cores from spark.executor.instances x spark.executor.cores", inst.reason());
 
-        assertEquals(5, PartitionCount.beforeSpark(Map.of("spark.executor.instances", "5"), "k8s://https://h:443").partitions(),
+        assertEquals(5, before(Map.of("spark.executor.instances", "5"), "k8s://https://h:443").partitions(),
                 "one core per executor is Kubernetes' default");
-        assertEquals(8, PartitionCount.beforeSpark(Map.of("spark.cores.max", "8"), STANDALONE).partitions());
-        assertEquals(20, PartitionCount.beforeSpark(Map.of("spark.dynamicAllocation.enabled", "true",
+        assertEquals(8, before(Map.of("spark.cores.max", "8"), STANDALONE).partitions());
+        assertEquals(20, before(Map.of("spark.dynamicAllocation.enabled", "true",
                 "spark.dynamicAllocation.maxExecutors", "10", "spark.executor.cores", "2"), STANDALONE).partitions());
     }
 
     @Test
     void aStandaloneMasterWithoutCountsWaitsForRegistration() {
-        assertNull(PartitionCount.beforeSpark(Map.of(), STANDALONE));
-        assertNull(PartitionCount.beforeSpark(Map.of("spark.executor.instances", "4"), STANDALONE), "cores per executor unknown");
+        assertNull(before(Map.of(), STANDALONE));
+        assertNull(before(Map.of("spark.executor.instances", "4"), STANDALONE), "cores per executor unknown");
         PartitionCount.Expected none = PartitionCount.expected(Map.of(), STANDALONE);
         assertFalse(PartitionCount.enoughRegistered(none, 0.8, 0, 10));
         assertFalse(PartitionCount.enoughRegistered(none, 0.8, 2, 0.5), "an executor joined just now");
@@ -83,6 +109,6 @@ class PartitionCountTest {
         UserError bad = assertThrows(UserError.class,
                 () -> PartitionCount.minRegisteredRatio(Map.of("spark.scheduler.minRegisteredResourcesRatio", "2")));
         assertTrue(bad.getMessage().contains("spark.scheduler.minRegisteredResourcesRatio"), bad.getMessage());
-        assertThrows(UserError.class, () -> PartitionCount.beforeSpark(Map.of("spark.executor.instances", "many"), STANDALONE));
+        assertThrows(UserError.class, () -> before(Map.of("spark.executor.instances", "many"), STANDALONE));
     }
 }

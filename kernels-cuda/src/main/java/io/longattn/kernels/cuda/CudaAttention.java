@@ -9,6 +9,8 @@ import io.longattn.kernels.QueryChunk;
 import io.longattn.kernels.SoftmaxState;
 import io.longattn.kernels.UnitSummary;
 import jcuda.Pointer;
+import jcuda.driver.CUevent;
+import jcuda.driver.CUevent_flags;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUstream;
 import jcuda.driver.CUstream_flags;
@@ -22,10 +24,14 @@ import jcuda.driver.JCudaDriver;
  * fixed order. One instance per task thread (its own stream and buffers); the GPU context, module and
  * resident K/V are shared per executor.
  *
- * <p>Precisions other than FP32 run the tensor-core kernels (attention_tc.cuh): before each launch the
- * launch's key range of K and V is packed on the GPU into the operand type (tf32-rounded float32, float16 or
- * bfloat16), zero-padded to 64 or 128 columns, in buffers of this instance; the queries are rounded inside
- * the kernel. Packing is a pure per-element conversion, so the bits still do not depend on the unit.
+ * <p>Precisions other than FP32 run the tensor-core kernels (attention_tc.cuh) on K and V packed into the
+ * operand type (tf32-rounded float32, float16 or bfloat16), zero-padded to 64 or 128 columns: once per
+ * executor, kv group and precision where K/V are resident ({@link ResidentKv}), else per streamed key chunk;
+ * the queries are rounded inside the kernel. Packing is a pure per-element conversion, so the bits do not
+ * depend on the unit or on which of the two paths packed them.
+ *
+ * <p>CUDA events around each unit's launches time the GPU's own work ({@link #deviceSeconds()}): what the
+ * job reports as kernel seconds, apart from the copies and host work around them.
  */
 public final class CudaAttention implements AutoCloseable {
     static final int THREADS = 128;
@@ -49,6 +55,11 @@ public final class CudaAttention implements AutoCloseable {
     /** Keys per in-launch split (a multiple of TILE_KEYS), or 0 when the query tiles fill the GPU. */
     private final int splitKeys;
     private final CUstream stream = new CUstream();
+    /** Recorded before and after a unit's launches; read at the next synchronization. */
+    private final CUevent launchesStart = new CUevent(), launchesEnd = new CUevent();
+    /** Whether an event pair was recorded and not yet added to deviceSeconds. */
+    private boolean timing;
+    private double deviceSeconds;
     private final DeviceBuffer q = new DeviceBuffer("query chunk");
     private final DeviceBuffer o = new DeviceBuffer("output chunk");
     private final DeviceBuffer lse = new DeviceBuffer("LSE chunk");
@@ -106,6 +117,8 @@ public final class CudaAttention implements AutoCloseable {
         dev.bind();
         dev.function(forwardName, sharedBytes);
         Cuda.check(JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_DEFAULT), "cuStreamCreate");
+        Cuda.check(JCudaDriver.cuEventCreate(launchesStart, CUevent_flags.CU_EVENT_DEFAULT), "cuEventCreate");
+        Cuda.check(JCudaDriver.cuEventCreate(launchesEnd, CUevent_flags.CU_EVENT_DEFAULT), "cuEventCreate");
     }
 
     /** Why the kernel cannot run this spec, or null. */
@@ -296,7 +309,9 @@ public final class CudaAttention implements AutoCloseable {
         stM.reserve(rows).upload(state.max, 0, 0, rows);
         stL.reserve(rows).upload(state.sum, 0, 0, rows);
         stAcc.reserve((long) rows * dv).upload(state.acc, 0, 0, rows * dv);
+        timeFrom();
         launch(q.ptr(), rows, chunk.q0(), kChunk.ptr(), vChunk.ptr(), kv.k0(), kv.k0(), kv.k0() + kv.length(), IN_STATE | OUT_STATE, false, false);
+        timeTo();
         sync();
         stM.download(0, state.max, 0, rows);
         stL.download(0, state.sum, 0, rows);
@@ -315,14 +330,18 @@ public final class CudaAttention implements AutoCloseable {
         int lo = Math.max(kvFrom, mask.unionLo(chunk.q0(), chunk.tokens()));
         int hi = Math.min(kvTo, mask.unionHi(chunk.q0(), chunk.tokens()));
         if (lo >= hi) { // no key visible: an empty summary (O = 0, LSE = -inf)
+            timeFrom();
             launch(q.ptr(), rows, chunk.q0(), kChunk.reserve(1).ptr(), vChunk.reserve(1).ptr(), kvFrom, kvFrom, kvFrom, out, false, false);
+            timeTo();
             sync();
             return;
         }
-        ResidentKv kv = alwaysStream ? null : ResidentKv.acquire(dev, source, group, spec);
+        ResidentKv kv = alwaysStream ? null : ResidentKv.acquire(dev, source, group, spec, this::packAndWait);
         if (kv != null) {
             try {
-                launch(q.ptr(), rows, chunk.q0(), kv.k.ptr(), kv.v.ptr(), 0, kvFrom, kvTo, out, true, false);
+                timeFrom();
+                launch(q.ptr(), rows, chunk.q0(), kv.k.ptr(), kv.v.ptr(), 0, kvFrom, kvTo, out, true, tcWidth > 0);
+                timeTo();
                 sync();
             } finally {
                 kv.release();
@@ -343,7 +362,9 @@ public final class CudaAttention implements AutoCloseable {
             int from = Math.max(k0, kvFrom), to = Math.min(k0 + n, kvTo);
             boolean lastChunk = k0 + streamKeys >= hi;
             int flags = (k0 == first ? 0 : IN_STATE) | (lastChunk ? out : OUT_STATE);
+            timeFrom(); // per chunk: the reads and copies between chunks are not GPU work
             launch(q.ptr(), rows, chunk.q0(), kChunk.ptr(), vChunk.ptr(), k0, from, to, flags, false, false);
+            timeTo();
         }
         sync();
     }
@@ -397,6 +418,12 @@ public final class CudaAttention implements AutoCloseable {
                 "cuLaunchKernel", () -> "longattn_merge_splits, " + rows + " rows x " + dv);
     }
 
+    /** {@link #pack}, then waits: the resident upload reuses its float32 rows for the next block. */
+    private void packAndWait(Pointer src, int w, Pointer dst, int keys) {
+        pack(src, w, dst, keys);
+        sync();
+    }
+
     /** Keys [0, keys) of a float32 K or V (width w) into the operand type, [keys][tcWidth], on this stream. */
     private void pack(Pointer src, int w, Pointer dst, int keys) {
         String fn = "longattn_pack_kv_" + spec.precision().id();
@@ -444,8 +471,32 @@ public final class CudaAttention implements AutoCloseable {
                 .i32("rows", rows).i32("dv", dv).i32("splits", splits).i32("flags", flags);
     }
 
+    /** Waits for this stream's work, then adds the timed launches' GPU time, if any, to deviceSeconds. */
     private void sync() {
         Cuda.check(JCudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize", () -> forwardName);
+        if (!timing) return;
+        timing = false;
+        float[] ms = new float[1];
+        Cuda.check(JCudaDriver.cuEventElapsedTime(ms, launchesStart, launchesEnd), "cuEventElapsedTime", () -> forwardName);
+        deviceSeconds += ms[0] / 1e3;
+    }
+
+    private void timeFrom() {
+        Cuda.check(JCudaDriver.cuEventRecord(launchesStart, stream), "cuEventRecord", () -> forwardName);
+    }
+
+    private void timeTo() {
+        Cuda.check(JCudaDriver.cuEventRecord(launchesEnd, stream), "cuEventRecord", () -> forwardName);
+        timing = true;
+    }
+
+    /**
+     * Seconds the GPU spent on this instance's unit launches so far (CUDA events around each unit's
+     * launches, or each streamed chunk's): the kernel's own time, without copies, uploads of resident
+     * K/V or host work.
+     */
+    public double deviceSeconds() {
+        return deviceSeconds;
     }
 
     /**
@@ -499,6 +550,8 @@ public final class CudaAttention implements AutoCloseable {
         closed = true;
         dev.bind();
         for (DeviceBuffer b : new DeviceBuffer[]{q, o, lse, stM, stL, stAcc, partM, partL, partAcc, kChunk, vChunk, kPacked, vPacked}) b.close();
+        JCudaDriver.cuEventDestroy(launchesStart);
+        JCudaDriver.cuEventDestroy(launchesEnd);
         JCudaDriver.cuStreamDestroy(stream);
     }
 }

@@ -48,6 +48,11 @@ public final class CudaKernel implements AttentionKernel {
     }
 
     @Override
+    public double deviceSeconds() {
+        return engine.deviceSeconds();
+    }
+
+    @Override
     public void close() {
         engine.close();
     }

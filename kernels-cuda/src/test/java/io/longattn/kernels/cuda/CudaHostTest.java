@@ -106,6 +106,17 @@ class CudaHostTest {
     }
 
     @Test
+    void residentKvTakesTheBytesOfItsOperandType() {
+        AttentionSpec fp32 = AttentionSpec.of(4, 1000, 1, 1, 64, 48);
+        assertEquals(4L * 1000 * (64 + 48), ResidentKv.bytes(fp32), "float32 rows, unpadded");
+        // K and V each packed to 64 columns: bf16 and fp16 at 2 bytes, tf32 at 4
+        assertEquals(2L * 1000 * 64 * 2, ResidentKv.bytes(fp32.withPrecision(Precision.BF16)));
+        assertEquals(2L * 1000 * 64 * 2, ResidentKv.bytes(fp32.withPrecision(Precision.FP16)));
+        assertEquals(2L * 1000 * 64 * 4, ResidentKv.bytes(fp32.withPrecision(Precision.TF32)));
+        assertEquals(2L * 1000 * 128 * 2, ResidentKv.bytes(AttentionSpec.of(4, 1000, 1, 1, 96, 96).withPrecision(Precision.BF16)));
+    }
+
+    @Test
     void tensorCoreHeadDimsAbove128AreRefusedInOneLine() {
         AttentionSpec spec = AttentionSpec.of(4, 4, 1, 1, 256, 64).withPrecision(Precision.TF32);
         String why = CudaAttention.unsupported(spec);
