@@ -53,6 +53,10 @@ final class ScaleCommand implements Callable<Integer>, SettingFlags.Holder {
     @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "Spark or LongAttn setting for every point; repeatable.")
     List<String> conf = new ArrayList<>();
 
+    @Option(names = "--no-probe", description = "Skip the FMA probe that measures this machine's efficiency ceiling"
+            + " (DIR/probe.csv) before the points; it is skipped anyway with --master.")
+    boolean noProbe;
+
     @Option(names = "--verbose", description = "Show stack traces for user errors too.")
     boolean verbose;
 
@@ -81,7 +85,8 @@ final class ScaleCommand implements Callable<Integer>, SettingFlags.Holder {
         if (verbose) runFlags.add("--verbose");
         ScaleRequest request = new ScaleRequest(m, counts, cores,
                 new ScaleRequest.Shape(shape.seq, shape.sk(), shape.heads, shape.hkv(), shape.dim, shape.dv()),
-                mask.attention(score.scale, score.softcap), reps, master, Path.of(out), settings, runFlags);
+                mask.attention(score.scale, score.softcap), reps, master, Path.of(out), settings, runFlags,
+                !noProbe);
         int most = counts.get(counts.size() - 1);
         ScaleRequest.Shape largest = request.shapeAt(most);
         if (Math.max(largest.seq(), largest.kvSeq()) > 1 << 30) {

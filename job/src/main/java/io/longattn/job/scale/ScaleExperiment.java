@@ -20,10 +20,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * Runs a scaling experiment: inputs generated once per size (seeded) under DIR/data and reused, a standalone
- * cluster of as many workers as the largest point has executors started here unless a master is given,
- * every point's repetitions run as jobs of their own (DIR/runs/...), then DIR/results.csv, the plots and
- * DIR/summary.md. One cluster serves every point: each worker has exactly the cores of one executor, and a
+ * Runs a scaling experiment: inputs generated once per size (seeded) under DIR/data and reused, the machine's
+ * ceiling probed (DIR/probe.csv; not with a master given), a standalone cluster of as many workers as the largest
+ * point has executors started here unless a master is given, every point's repetitions run as jobs of their own
+ * (DIR/runs/...), then DIR/results.csv, the plots and DIR/summary.md. One cluster serves every point: each worker has exactly the cores of one executor, and a
  * point asks for N executors' cores (spark.cores.max), so the master places exactly N executors, one per
  * worker; the executors of a point are new JVMs, as they would be on a fresh cluster, without paying a
  * cluster start per point.
@@ -55,6 +55,9 @@ public final class ScaleExperiment {
         ResultsTable table = new ResultsTable(req, environment());
         Map<Integer, Path> data = new LinkedHashMap<>();
         for (int n : req.executors()) data.put(n, inputs(out.resolve("data"), req.shapeAt(n), writer));
+        // before the cluster starts: the probe must have the cores to itself, as each point's executors will
+        MachineCeiling ceiling = MachineCeiling.probe(req, jvm);
+        if (MachineCeiling.skipped(req) == null) log.println(ceiling.line(out));
 
         int status = 0;
         String failure = null;
@@ -112,22 +115,25 @@ public final class ScaleExperiment {
             List<ResultsTable.Point> points = table.points();
             String title = req.mode().label() + " scaling, " + problem(req, points.get(0).shape());
             try {
-                ScalePlots.write(out, title, points, req.coresPerExecutor(), req.slots(1));
+                ScalePlots.write(out, title, points, req.coresPerExecutor(), req.slots(1), ceiling);
             } catch (RuntimeException | LinkageError | AWTError | InternalError e) {
                 // AWT draws text with the system's fonts and freetype; a minimal machine may have neither, and the
                 // measurements must not be lost for want of a picture
                 plotProblem = "the plots could not be drawn (" + e + "); results.csv has every number";
                 log.println("longattn: warning: " + plotProblem);
             }
-            ResultsTable.writeAtomically(out.resolve(SUMMARY), ScaleSummary.markdown(req, table, points, title, failure, plotProblem));
+            ResultsTable.writeAtomically(out.resolve(SUMMARY), ScaleSummary.markdown(req, table, points, ceiling, title, failure,
+                    plotProblem));
         }
         if (failure != null) return new Outcome(status, failure);
         ResultsTable.Point last = table.points().get(table.points().size() - 1);
-        String files = plotProblem != null ? out.resolve(RESULTS) + ", " + out.resolve(SUMMARY) + " (no plots)"
+        String files = (plotProblem != null ? out.resolve(RESULTS) + ", " + out.resolve(SUMMARY) + " (no plots)"
                 : out.resolve(RESULTS) + ", " + out.resolve(ScalePlots.TIME) + ", " + out.resolve(ScalePlots.EFFICIENCY) + ", "
-                + out.resolve(SUMMARY);
-        return new Outcome(0, String.format(Locale.ROOT, "longattn: scale done | %s efficiency at %s: %.3f | %s",
-                req.mode().label(), Plural.of(last.executors(), "executor"), last.efficiency(), files));
+                + out.resolve(SUMMARY)) + (ceiling.measured() ? ", " + out.resolve(MachineCeiling.FILE) : "");
+        double limit = ceiling.atExecutors(last.executors());
+        return new Outcome(0, String.format(Locale.ROOT, "longattn: scale done | %s efficiency at %s: %.3f%s | %s",
+                req.mode().label(), Plural.of(last.executors(), "executor"), last.efficiency(),
+                Double.isNaN(limit) ? "" : String.format(Locale.ROOT, " (machine ceiling %.2f)", limit), files));
     }
 
     private static String describe(ScaleRun r) {

@@ -16,14 +16,18 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 
-/** The two PNG plots of an experiment (XChart): time against executors on log-log axes, and efficiency. */
+/**
+ * The two PNG plots of an experiment (XChart): time against executors on log-log axes, and efficiency beside the
+ * ideal 1.0 and, when probed, the machine's ceiling.
+ */
 final class ScalePlots {
     static final String TIME = "time.png", EFFICIENCY = "efficiency.png";
 
     private ScalePlots() {
     }
 
-    static void write(Path dir, String title, List<ResultsTable.Point> points, int coresPerExecutor, int slotsPerExecutor) {
+    static void write(Path dir, String title, List<ResultsTable.Point> points, int coresPerExecutor, int slotsPerExecutor,
+                      MachineCeiling ceiling) {
         if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
         double[] n = points.stream().mapToDouble(ResultsTable.Point::executors).toArray();
 
@@ -39,13 +43,18 @@ final class ScalePlots {
         save(time, dir.resolve(TIME));
 
         XYChart eff = chart(title, "executors", "efficiency");
+        double[] limits = points.stream().mapToDouble(p -> ceiling.atExecutors(p.executors())).toArray();
         double top = Math.max(1.1, points.stream().mapToDouble(ResultsTable.Point::efficiency).max().orElse(1) * 1.05);
+        if (ceiling.measured()) top = Math.max(top, java.util.Arrays.stream(limits).max().orElse(1) * 1.05);
         eff.getStyler().setYAxisMin(0.0).setYAxisMax(top).setYAxisDecimalPattern("0.00");
         line(eff.addSeries("efficiency (medians)", n, points.stream().mapToDouble(ResultsTable.Point::efficiency).toArray()),
                 SeriesLines.SOLID, true);
         double[] ones = new double[n.length];
         java.util.Arrays.fill(ones, 1.0);
         line(eff.addSeries("ideal", n, ones), SeriesLines.DASH_DASH, false);
+        if (ceiling.measured()) {
+            line(eff.addSeries("machine ceiling (FMA probe, " + MachineCeiling.FILE + ")", n, limits), SeriesLines.DASH_DASH, true);
+        }
         save(eff, dir.resolve(EFFICIENCY));
     }
 

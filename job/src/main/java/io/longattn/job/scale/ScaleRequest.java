@@ -20,11 +20,12 @@ import java.util.TreeSet;
  * @param executors  executor counts, ascending and distinct
  * @param conf       settings and Spark configuration for every point, by key
  * @param runFlags   further flags of `longattn run` for every point (--scale, --softcap, --verbose)
+ * @param probe      whether to measure the machine's ceiling before the points (false: --no-probe)
  * @param master     a cluster master, or null to start a standalone cluster on this machine
  */
 public record ScaleRequest(ScaleMode mode, List<Integer> executors, int coresPerExecutor, Shape shape,
                            JobRequest.Attention attention, int reps, String master, Path out, Map<String, String> conf,
-                           List<String> runFlags) {
+                           List<String> runFlags, boolean probe) {
 
     /** The problem's shape at one executor. */
     public record Shape(int seq, int kvSeq, int heads, int kvHeads, int dim, int vDim) {

@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -33,15 +35,17 @@ class ScaleCommandTest {
     record Ran(int status, String log) {
     }
 
-    Ran scale(String mode, Path out) {
+    Ran scale(String mode, Path out, String... more) {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream old = System.err;
         int rc;
         try {
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            rc = Cli.execute("scale", "--executors", "2,1", "--mode", mode, "--seq", "256", "--heads", "2", "--dim", "16", "--causal",
-                    "--kernel", "scalar", "--out", out.toString(), "--conf", "spark.executor.memory=512m",
-                    "--conf", "spark.longattn.progressSeconds=0");
+            List<String> args = new ArrayList<>(List.of("scale", "--executors", "2,1", "--mode", mode, "--seq", "256", "--heads", "2",
+                    "--dim", "16", "--causal", "--kernel", "scalar", "--out", out.toString(), "--conf", "spark.executor.memory=512m",
+                    "--conf", "spark.longattn.progressSeconds=0"));
+            args.addAll(List.of(more));
+            rc = Cli.execute(args.toArray(String[]::new));
         } finally {
             System.setErr(old);
         }
@@ -73,6 +77,32 @@ class ScaleCommandTest {
         assertTrue(summary.contains("](" + ScalePlots.TIME + ")") && summary.contains("](" + ScalePlots.EFFICIENCY + ")"), summary);
     }
 
+    /** probe.csv has a finite, positive peak per point's thread count, the baseline's ceiling 1; the summary and last line show it. */
+    static void checkProbe(Path out, String log) throws Exception {
+        List<String> lines = Files.readAllLines(out.resolve(MachineCeiling.FILE));
+        assertEquals(String.join(",", MachineCeiling.COLUMNS), lines.get(0));
+        assertEquals(3, lines.size(), lines.toString());
+        double[] ceilings = new double[2];
+        for (int i = 1; i < lines.size(); i++) {
+            String[] cells = lines.get(i).split(",", -1);
+            assertEquals(MachineCeiling.COLUMNS.size(), cells.length, lines.get(i));
+            assertEquals(i, Integer.parseInt(cells[0]), "one executor of one core, then two: " + lines);
+            double gflops = Double.parseDouble(cells[1]), perCore = Double.parseDouble(cells[2]);
+            ceilings[i - 1] = Double.parseDouble(cells[3]);
+            assertTrue(Double.isFinite(gflops) && gflops > 0 && Double.isFinite(ceilings[i - 1]) && ceilings[i - 1] > 0, lines.get(i));
+            assertEquals(gflops / i, perCore, 0.006, lines.get(i)); // both rounded: 2 and 3 decimals
+        }
+        assertEquals(1.0, ceilings[0], 1e-9);
+        String summary = Files.readString(out.resolve(ScaleExperiment.SUMMARY));
+        assertTrue(summary.contains("| efficiency | ceiling | of attainable |"), summary);
+        assertTrue(summary.contains("Machine ceiling: the FMA probe's GFLOP/s per busy core"), summary);
+        String done = log.lines().filter(l -> l.startsWith("longattn: scale done")).findFirst().orElseThrow();
+        Matcher m = Pattern.compile("\\(machine ceiling (\\d+\\.\\d\\d)\\)").matcher(done);
+        assertTrue(m.find(), done);
+        assertEquals(ceilings[1], Double.parseDouble(m.group(1)), 0.0051, done);
+        assertTrue(log.contains("longattn: scale machine ceiling | FMA probe at 1, 2 threads"), log);
+    }
+
     /** Nothing the experiment started outlives it: no process names a path under its folder. */
     static void nothingLeftRunning(Path out) {
         List<String> left = ProcessHandle.allProcesses().filter(ProcessHandle::isAlive)
@@ -99,11 +129,18 @@ class ScaleCommandTest {
         assertEquals(1, rows.stream().map(r -> r.get("output_sha256")).distinct().count(), "identical bits: " + rows);
         assertEquals(1.0, Double.parseDouble(rows.get(0).get("efficiency")), 1e-9);
         checkPlotsAndSummary(strong);
+        checkProbe(strong, s.log());
         nothingLeftRunning(strong);
 
         Path weak = dir.resolve("weak");
-        Ran w = scale("weak", weak);
+        // a probe.csv an earlier experiment in the folder left does not describe this one
+        Files.createDirectories(weak);
+        Files.writeString(weak.resolve(MachineCeiling.FILE), "threads,gflops,per_core,ceiling\n1,1.00,1.000,1.0000\n");
+        Ran w = scale("weak", weak, "--no-probe");
         assertEquals(0, w.status(), w.log());
+        assertFalse(Files.exists(weak.resolve(MachineCeiling.FILE)));
+        assertFalse(w.log().contains("machine ceiling"), w.log());
+        assertTrue(Files.readString(weak.resolve(ScaleExperiment.SUMMARY)).contains("Machine ceiling: not measured (--no-probe)."));
         rows = rows(weak.resolve(ScaleExperiment.RESULTS));
         // causal work grows with S^2: S x sqrt(2), rounded to 16 tokens
         assertEquals(List.of("256", "368"), rows.stream().map(r -> r.get("seq")).toList());

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ScaleMathTest {
     static ScaleRequest request(ScaleMode mode, JobRequest.Attention a, Map<String, String> conf) {
         return new ScaleRequest(mode, List.of(1, 2, 4), 1, new ScaleRequest.Shape(4096, 4096, 2, 2, 64, 64), a, 1, null,
-                Path.of("x"), conf, List.of());
+                Path.of("x"), conf, List.of(), true);
     }
 
     static final JobRequest.Attention CAUSAL = new JobRequest.Attention(true, -1, -1, null, null);
@@ -64,6 +66,53 @@ class ScaleMathTest {
     }
 
     @Test
+    void ceilingIsPerCorePeakAgainstTheBaselinesPerCorePeak() {
+        ScaleRequest req = new ScaleRequest(ScaleMode.STRONG, List.of(1, 2, 4), 2, new ScaleRequest.Shape(64, 64, 1, 1, 8, 8), CAUSAL,
+                1, null, Path.of("x"), Map.of(), List.of(), true);
+        assertEquals(List.of(2, 4, 8), MachineCeiling.threadCounts(req));
+        assertEquals(0.75, MachineCeiling.ceiling(new MachineCeiling.Probe(8, 300), new MachineCeiling.Probe(2, 100)), 1e-12);
+        // the probe JVM's lines, between the warnings a JVM may print
+        MachineCeiling c = MachineCeiling.parse(2, List.of(2, 4, 8),
+                "WARNING: Using incubator modules: jdk.incubator.vector\nprobe 2 100.0\nprobe 4 190\nprobe 8 3.0e2\n");
+        assertTrue(c.measured(), c.missing());
+        assertEquals(1.0, c.atExecutors(1), 1e-12);
+        assertEquals(0.95, c.atExecutors(2), 1e-12);
+        assertEquals(0.75, c.atExecutors(4), 1e-12);
+        assertTrue(Double.isNaN(c.atExecutors(3)));
+        assertEquals("""
+                threads,gflops,per_core,ceiling
+                2,100.00,50.000,1.0000
+                4,190.00,47.500,0.9500
+                8,300.00,37.500,0.7500
+                """, c.csv());
+
+        MachineCeiling missing = MachineCeiling.parse(2, List.of(2, 4, 8), "probe 2 100.0\nprobe 4 NaN\nprobe 8 300\n");
+        assertFalse(missing.measured());
+        assertTrue(missing.missing().contains("for 4 threads"), missing.missing());
+        assertTrue(Double.isNaN(missing.atExecutors(1)));
+        assertFalse(MachineCeiling.parse(2, List.of(2, 4, 8), "Error: Could not find or load main class\n").measured());
+
+        assertNull(MachineCeiling.skipped(req));
+        assertEquals("--no-probe", MachineCeiling.skipped(new ScaleRequest(ScaleMode.STRONG, List.of(1), 1, req.shape(), CAUSAL, 1,
+                null, Path.of("x"), Map.of(), List.of(), false)));
+        String cluster = MachineCeiling.skipped(new ScaleRequest(ScaleMode.STRONG, List.of(1), 1, req.shape(), CAUSAL, 1,
+                "spark://h:7077", Path.of("x"), Map.of(), List.of(), true));
+        assertTrue(cluster.contains("--master spark://h:7077"), cluster);
+
+        ResultsTable t = new ResultsTable(req, new ResultsTable.Environment("c", "17", "h"));
+        String sha = "ab".repeat(32);
+        t.add(new ScaleRun(1, req.shape(), 1, "simd", 1, 10, new double[]{9}, 10, 100, sha));
+        t.add(new ScaleRun(2, req.shape(), 1, "simd", 2, 5.5, new double[]{4.5, 4.5}, 18.2, 100, sha));
+        String summary = ScaleSummary.markdown(req, t, t.points(), c, "strong", null, null);
+        assertTrue(summary.contains("| efficiency | ceiling | of attainable |"), summary);
+        // 2 executors: efficiency 10 / (2 x 5.5) = 0.909 against a ceiling of 0.95
+        assertTrue(summary.contains("| 0.909 | 0.950 | 0.957 |"), summary);
+        String skipped = ScaleSummary.markdown(req, t, t.points(), MachineCeiling.notMeasured(2, cluster), "strong", null, null);
+        assertTrue(skipped.contains("Machine ceiling: not measured (" + cluster + ")"), skipped);
+        assertFalse(skipped.contains("of attainable"), skipped);
+    }
+
+    @Test
     void csvQuotesTheWindowAndKeepsTheColumnsInOrder() {
         ScaleRequest req = request(ScaleMode.STRONG, new JobRequest.Attention(false, 128, 128, null, null), Map.of());
         ResultsTable t = new ResultsTable(req, new ResultsTable.Environment("abc", "17.0.15", "host"));
@@ -95,7 +144,7 @@ class ScaleMathTest {
         UserError perPoint = assertThrows(UserError.class, () -> request(ScaleMode.STRONG, CAUSAL, Map.of("spark.cores.max", "4")));
         assertTrue(perPoint.getMessage().contains("spark.cores.max is set per point"), perPoint.getMessage());
         assertEquals("--master", assertThrows(UserError.class, () -> new ScaleRequest(ScaleMode.STRONG, List.of(1), 1,
-                new ScaleRequest.Shape(64, 64, 1, 1, 8, 8), CAUSAL, 1, "local[4]", Path.of("x"), Map.of(), List.of())).subject());
+                new ScaleRequest.Shape(64, 64, 1, 1, 8, 8), CAUSAL, 1, "local[4]", Path.of("x"), Map.of(), List.of(), true)).subject());
         assertEquals(3072, PointRunner.mebibytes("k", "3072"));
         assertEquals(3072, PointRunner.mebibytes("k", "3g"));
     }
