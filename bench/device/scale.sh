@@ -2,8 +2,9 @@
 # Strong, then weak scaling of the CPU job on one machine with `longattn scale`: a standalone Master and
 # Workers of one core started by the command itself, 1, 2, 4, 8, 16 executors (default), 262,144 tokens,
 # H=2, D=64, causal for strong; weak grows from 65,536 tokens at one executor to 262,144 at sixteen (S x
-# sqrt(N)). Each mode writes results.csv, time.png, efficiency.png and summary.md; they come back in
-# OUT_DIR/scale.tgz with every run's JSON report and log, and the summaries are printed.
+# sqrt(N)). Each mode writes results.csv, probe.csv (the machine's ceiling), time.png, efficiency.png and
+# summary.md; they come back in OUT_DIR/scale.tgz with every run's JSON report and log, and the summaries
+# are printed.
 # The classpath is CP_DIR's jars, as in scaling.sh (../shared/device/spark-parts.sh); its probe job draws
 # nothing, so add XChart to the last part by hand:
 #   cp "$(tr : '\n' < job/target/launcher/classpath.txt | grep /xchart-)" .device/partC/
@@ -37,6 +38,6 @@ done
 # inputs and outputs stay behind: only what was measured travels back
 # (the executors' logs stay in, the jars Spark copied beside them do not)
 (cd "$work" && tar czf "$out/scale.tgz" --exclude='*.jar' --exclude='*/cluster/spark-home' --exclude='*/cluster/*/local' \
-  --exclude='*/cluster/driver-local' -- */results.csv */summary.md */*.png */runs */cluster 2>/dev/null || true)
+  --exclude='*/cluster/driver-local' -- */results.csv */probe.csv */probe.log */summary.md */*.png */runs */cluster 2>/dev/null || true)
 ls -la "$out"
 exit "$status"

@@ -121,9 +121,13 @@ record MachineCeiling(int coresPerExecutor, List<Probe> probes, String missing) 
         }
         ChildProcesses.add(p);
         try {
-            if (!p.waitFor(TIMEOUT_S, TimeUnit.SECONDS)) return notMeasured(cores, log + ": the probe did not end within " + TIMEOUT_S + " s");
+            if (!p.waitFor(TIMEOUT_S, TimeUnit.SECONDS)) {
+                return notMeasured(cores, log + ": the probe did not end within " + TIMEOUT_S + " s");
+            }
             String output = Files.readString(log, StandardCharsets.UTF_8);
-            if (p.exitValue() != 0) return notMeasured(cores, log + ": the probe ended with exit " + p.exitValue() + " (" + lastLine(output) + ")");
+            if (p.exitValue() != 0) {
+                return notMeasured(cores, log + ": the probe ended with exit " + p.exitValue() + " (" + lastLine(output) + ")");
+            }
             return parse(cores, threads, output);
         } catch (IOException e) {
             return notMeasured(cores, log + ": unreadable (" + e.getMessage() + ")");

@@ -23,10 +23,10 @@ import java.util.stream.Collectors;
  * Runs a scaling experiment: inputs generated once per size (seeded) under DIR/data and reused, the machine's
  * ceiling probed (DIR/probe.csv; not with a master given), a standalone cluster of as many workers as the largest
  * point has executors started here unless a master is given, every point's repetitions run as jobs of their own
- * (DIR/runs/...), then DIR/results.csv, the plots and DIR/summary.md. One cluster serves every point: each worker has exactly the cores of one executor, and a
- * point asks for N executors' cores (spark.cores.max), so the master places exactly N executors, one per
- * worker; the executors of a point are new JVMs, as they would be on a fresh cluster, without paying a
- * cluster start per point.
+ * (DIR/runs/...), then DIR/results.csv, the plots and DIR/summary.md. One cluster serves every point: each worker
+ * has exactly the cores of one executor, and a point asks for N executors' cores (spark.cores.max), so the master
+ * places exactly N executors, one per worker; the executors of a point are new JVMs, as they would be on a fresh
+ * cluster, without paying a cluster start per point.
  */
 public final class ScaleExperiment {
     /** Writes a problem's Q, K and V (seeded, so the same shape always gives the same files) into a folder. */
