@@ -8,7 +8,7 @@ import java.nio.ByteOrder;
  * or, for split-KV, a partial summary (SoftmaxState.toArray: max, sum, acc) still to be merged.
  * The task that computes it holds float arrays; a JVM that receives it holds the Arrow record batch it
  * arrived as ({@link ResultBatch}, written by {@link UnitResultSerializer}) and must {@link #close()} it
- * once written. A plain class for Kryo (Spark's Kryo 4 has no serializer for records).
+ * once written, unless it sends it on (which frees it). A plain class for Kryo (Spark's Kryo 4 has no serializer for records).
  */
 public final class UnitResult implements AutoCloseable {
     public int index;
@@ -90,6 +90,7 @@ public final class UnitResult implements AutoCloseable {
     float[] summary() {
         if (!partial) throw new IllegalStateException("unit " + index + " is finished, not a partial summary");
         if (columns != null) return columns[0];
+        if (batch == null) throw new IllegalStateException("unit " + index + ": its block was closed or sent on");
         float[] a = new float[rows * (widths[2] + 2)];
         for (int c = 0, at = 0; c < 3; c++) {
             int n = rows * Math.max(1, widths[c]);
@@ -102,6 +103,7 @@ public final class UnitResult implements AutoCloseable {
     private ByteBuffer column(int c) {
         if (partial) throw new IllegalStateException("unit " + index + " is a partial summary, not finished rows");
         if (batch != null) return batch.column(c);
+        if (columns == null) throw new IllegalStateException("unit " + index + ": its block was closed or sent on");
         // computed rows that never left their JVM through a serializer (no copy saved here: only tests take this way)
         float[] f = columns[c];
         ByteBuffer b = ByteBuffer.allocateDirect(f.length * 4).order(ByteOrder.LITTLE_ENDIAN);

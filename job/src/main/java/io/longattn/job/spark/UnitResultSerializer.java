@@ -4,19 +4,19 @@ import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
-import org.apache.arrow.vector.ipc.ReadChannel;
-import org.apache.arrow.vector.ipc.WriteChannel;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.Channels;
 
 /**
  * Kryo carries a {@link UnitResult}'s metadata (order key, chunk, group, split, tokens, column widths); its rows
- * follow in the same stream as one Arrow IPC record batch message ({@link ResultBatch}), read straight into
- * Arrow memory on the receiving side.
+ * follow in the same stream as one Arrow IPC record batch message ({@link ResultBatch}), read into Arrow memory
+ * on the receiving side, where the result's consumer closes it, or sending it on does.
  */
 final class UnitResultSerializer extends Serializer<UnitResult> {
+    /** Bytes between Kryo's stream and the blocks' buffers; a Kryo instance (and so its serializers) serves one thread. */
+    private final byte[] scratch = new byte[64 << 10];
+
     @Override
     public void write(Kryo kryo, Output out, UnitResult r) {
         out.writeInt(r.index, true);
@@ -27,13 +27,13 @@ final class UnitResultSerializer extends Serializer<UnitResult> {
         out.writeBoolean(r.partial);
         out.writeInt(r.rows, true);
         for (int w : r.widths) out.writeInt(w, true);
-        try {
-            WriteChannel ch = new WriteChannel(Channels.newChannel(out));
-            if (r.batch != null) r.batch.write(ch);
-            else ResultBatch.write(ch, names(r.partial), r.widths, r.rows, r.columns, r.offsets);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        ResultBatch.Layout layout = ResultBatch.layout(r.partial, r.rows, r.widths);
+        if (r.batch != null) {
+            // a received block is sent on at most once (a shuffle's reduce side passing finished rows to the driver):
+            // the send frees it, as nothing downstream of Spark's serializer could
+            r.batch.write(out, scratch);
+            r.close();
+        } else ResultBatch.write(out, layout, r.columns, r.offsets, scratch);
     }
 
     @Override
@@ -49,13 +49,9 @@ final class UnitResultSerializer extends Serializer<UnitResult> {
         r.widths = new int[names(r.partial).size()];
         for (int c = 0; c < r.widths.length; c++) r.widths[c] = in.readInt(true);
         try {
-            r.batch = ResultBatch.read(new ReadChannel(Channels.newChannel(in)), names(r.partial), r.widths);
+            r.batch = ResultBatch.read(in, ResultBatch.layout(r.partial, r.rows, r.widths), scratch);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        if (r.batch.rows() != r.rows) {
-            r.close();
-            throw new IllegalStateException("unit " + r.index + ": result block of " + r.batch.rows() + " rows, expected " + r.rows);
+            throw new UncheckedIOException("unit " + r.index + ": " + e.getMessage(), e);
         }
         return r;
     }
