@@ -27,7 +27,7 @@ public final class UnitResult implements AutoCloseable {
     /** Where each computed column starts in its array. */
     int[] offsets;
     /** The columns as received. */
-    ResultBatch batch;
+    transient ResultBatch batch;
 
     public UnitResult() {
     }
@@ -104,7 +104,7 @@ public final class UnitResult implements AutoCloseable {
         if (partial) throw new IllegalStateException("unit " + index + " is a partial summary, not finished rows");
         if (batch != null) return batch.column(c);
         if (columns == null) throw new IllegalStateException("unit " + index + ": its block was closed or sent on");
-        // computed rows that never left their JVM through a serializer (no copy saved here: only tests take this way)
+        // computed rows that never went through UnitResultSerializer (a session without LongAttn's registrator, a test)
         float[] f = columns[c];
         ByteBuffer b = ByteBuffer.allocateDirect(f.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         b.asFloatBuffer().put(f);
