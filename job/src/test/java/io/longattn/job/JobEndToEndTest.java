@@ -4,6 +4,7 @@ import io.longattn.job.io.TensorFiles;
 import io.longattn.job.io.TensorHeader;
 import io.longattn.job.report.JobSummary;
 import io.longattn.job.settings.Settings;
+import io.longattn.job.spark.ResultMemory;
 import io.longattn.kernels.AttentionSpec;
 import io.longattn.kernels.Float64Reference;
 import org.apache.spark.SparkException;
@@ -278,8 +279,10 @@ class JobEndToEndTest {
                 for (String partitions : new String[]{"1", "7"}) {
                     String name = writers + "-" + partitions + "-" + hkv;
                     Path out = dir.resolve(name + ".o.npy"), lse = dir.resolve(name + ".lse.npy");
+                    long before = ResultMemory.allocated();
                     run(qkv, out.toString(), lse.toString(), true, null, null, null, options("spark.longattn.qChunk", "40",
                             "spark.longattn.partitions", partitions, "spark.longattn.outputWriters", writers));
+                    assertEquals(before, ResultMemory.allocated(), name + ": every result block is closed after the job");
                     bytes.put(name + " o", Files.readAllBytes(out));
                     bytes.put(name + " lse", Files.readAllBytes(lse));
                 }
@@ -290,6 +293,47 @@ class JobEndToEndTest {
         try (Stream<Path> files = Files.list(dir)) {
             assertTrue(files.noneMatch(p -> p.getFileName().toString().contains(".tmp-")), "no temporary file is left behind");
         }
+    }
+
+    @Test
+    void rowsTheDriverWritesFromArrowResultBlocksAreTheExecutorsBytesWithSplitKvAndArrowOutputs() throws Exception {
+        // MHA (the driver interleaves the groups' blocks) and GQA (one block is a chunk's rows as they are); stream
+        // sends finished rows, split-KV sends partial summaries to the merge, whose finished rows then travel on
+        for (int hkv : new int[]{3, 1}) {
+            Path inputs = Files.createDirectories(dir.resolve("blocks" + hkv));
+            String[] qkv = TestData.write(inputs, ".npy", 90, 700, 3, hkv, 16, 24, 40 + hkv);
+            for (String strategy : new String[]{"stream", "split-kv"}) {
+                Map<String, float[]> rows = new java.util.LinkedHashMap<>();
+                for (String written : new String[]{"executors.npy", "driver.npy", "driver.arrow"}) {
+                    String writers = written.split("\\.")[0], ext = written.substring(written.indexOf('.'));
+                    String name = strategy + "-" + hkv + "-" + writers;
+                    String out = dir.resolve(name + ".o" + ext).toString(), lse = dir.resolve(name + ".lse" + ext).toString();
+                    long before = ResultMemory.allocated();
+                    run(qkv, out, lse, true, null, null, null, options("spark.longattn.qChunk", "32", "spark.longattn.kvChunk", "64",
+                            "spark.longattn.partitions", "4", "spark.longattn.strategy", strategy, "spark.longattn.outputWriters", writers));
+                    assertEquals(before, ResultMemory.allocated(), name + ": every result block is closed after the job");
+                    rows.put(written + " o", TensorFiles.readAll(out, "o"));
+                    rows.put(written + " lse", TensorFiles.readAll(lse, TensorFiles.LSE));
+                    if (ext.equals(".npy") && writers.equals("driver")) {
+                        assertArrayEquals(Files.readAllBytes(dir.resolve(strategy + "-" + hkv + "-executors.o.npy")),
+                                Files.readAllBytes(Path.of(out)), name + ": o.npy differs from the executors' file");
+                        assertArrayEquals(Files.readAllBytes(dir.resolve(strategy + "-" + hkv + "-executors.lse.npy")),
+                                Files.readAllBytes(Path.of(lse)), name + ": lse.npy differs from the executors' file");
+                    }
+                }
+                for (String tensor : new String[]{" o", " lse"}) {
+                    int[] placed = bits(rows.get("executors.npy" + tensor));
+                    assertArrayEquals(placed, bits(rows.get("driver.arrow" + tensor)), strategy + " hkv " + hkv + tensor
+                            + ": the driver's Arrow file holds other bits than the executors' .npy");
+                }
+            }
+        }
+    }
+
+    private static int[] bits(float[] x) {
+        int[] b = new int[x.length];
+        for (int i = 0; i < x.length; i++) b[i] = Float.floatToRawIntBits(x[i]);
+        return b;
     }
 
     @Test

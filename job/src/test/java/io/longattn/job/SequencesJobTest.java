@@ -3,6 +3,7 @@ package io.longattn.job;
 import io.longattn.job.io.TensorFiles;
 import io.longattn.job.io.TensorHeader;
 import io.longattn.job.report.JobSummary;
+import io.longattn.job.spark.ResultMemory;
 import io.longattn.kernels.AttentionSpec;
 import io.longattn.kernels.Float64Reference;
 import org.apache.arrow.flatbuf.CompressionType;
@@ -205,6 +206,47 @@ class SequencesJobTest {
                 "spark.longattn.partitions", "7", "spark.longattn.strategy", "stream");
         assertArrayEquals(o, TensorFiles.readAll(out2, "o"));
         assertArrayEquals(l, TensorFiles.readAll(lse2, TensorFiles.LSE));
+    }
+
+    @Test
+    void packedRowsTheDriverWritesFromArrowResultBlocksAreEachSequenceWrittenAloneInPlace() throws IOException {
+        int[] sq = {7, 300, 65}, sk = {20, 600, 64};
+        int hq = 4, hkv = 2, d = 16, dv = 8;
+        int tq = sum(sq), tk = sum(sk);
+        float[] q = TestData.random(61, tq * hq * d, 1.5), k = TestData.random(62, tk * hkv * d, 1.5);
+        float[] v = TestData.random(63, tk * hkv * dv, 1.0);
+        String[] qkv = {dir.resolve("q.npy").toString(), dir.resolve("k.npy").toString(), dir.resolve("v.npy").toString()};
+        TestData.write(qkv[0], "q", tq, hq, d, q);
+        TestData.write(qkv[1], "k", tk, hkv, d, k);
+        TestData.write(qkv[2], "v", tk, hkv, dv, v);
+        String cuQ = offsets(dir.resolve("cu_q.npy"), sq, false), cuK = offsets(dir.resolve("cu_k.npy"), sk, false);
+        String[] chunks = {"spark.longattn.qChunk", "32", "spark.longattn.kvChunk", "64"};
+        String out = dir.resolve("o.npy").toString(), lse = dir.resolve("lse.npy").toString();
+        long before = ResultMemory.allocated();
+        run(JobRequest.builder(qkv[0], qkv[1], qkv[2], out).lse(lse).causal(true).cuSeqlens(cuQ, cuK),
+                concat(chunks, "spark.longattn.partitions", "3", "spark.longattn.outputWriters", "driver"));
+        assertEquals(before, ResultMemory.allocated(), "every result block is closed after the job");
+        float[] o = TensorFiles.readAll(out, "o"), l = TensorFiles.readAll(lse, TensorFiles.LSE);
+        for (int s = 0, q0 = 0, k0 = 0; s < sq.length; q0 += sq[s], k0 += sk[s], s++) {
+            Path one = Files.createDirectories(dir.resolve("seq" + s));
+            String[] alone = {one.resolve("q.npy").toString(), one.resolve("k.npy").toString(), one.resolve("v.npy").toString()};
+            TestData.write(alone[0], "q", sq[s], hq, d, Arrays.copyOfRange(q, q0 * hq * d, (q0 + sq[s]) * hq * d));
+            TestData.write(alone[1], "k", sk[s], hkv, d, Arrays.copyOfRange(k, k0 * hkv * d, (k0 + sk[s]) * hkv * d));
+            TestData.write(alone[2], "v", sk[s], hkv, dv, Arrays.copyOfRange(v, k0 * hkv * dv, (k0 + sk[s]) * hkv * dv));
+            String oneOut = one.resolve("o.npy").toString(), oneLse = one.resolve("lse.npy").toString();
+            run(JobRequest.builder(alone[0], alone[1], alone[2], oneOut).lse(oneLse).causal(true),
+                    concat(chunks, "spark.longattn.outputWriters", "executors"));
+            assertArrayEquals(TensorFiles.readAll(oneOut, "o"), Arrays.copyOfRange(o, q0 * hq * dv, (q0 + sq[s]) * hq * dv),
+                    "sequence " + s + ": O differs from the sequence written alone in place");
+            assertArrayEquals(TensorFiles.readAll(oneLse, TensorFiles.LSE), Arrays.copyOfRange(l, q0 * hq, (q0 + sq[s]) * hq),
+                    "sequence " + s + ": LSE differs from the sequence written alone in place");
+        }
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
     }
 
     @Test

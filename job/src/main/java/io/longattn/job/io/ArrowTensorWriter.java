@@ -121,6 +121,33 @@ final class ArrowTensorWriter implements TensorWriter {
         }
     }
 
+    @Override
+    public void appendParts(ByteBuffer[] parts, int partFloats, int tokens) throws IOException {
+        AppendCheck.checkParts(out.path, finished, rows, seq, parts, partFloats, tokens, listSize);
+        int partBytes = partFloats * 4;
+        int done = 0;
+        while (done < tokens) {
+            int m = Math.min(tokens - done, capRows);
+            ByteBuffer bb = child.getDataBuffer().nioBuffer(0, m * listSize * dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+            int at = 0;
+            for (int t = done; t < done + m; t++) {
+                for (ByteBuffer part : parts) {
+                    int from = part.position() + t * partBytes;
+                    if (dtype == DType.FLOAT32) {
+                        bb.put(at, part, from, partBytes);
+                        at += partBytes;
+                    } else {
+                        for (int i = 0; i < partFloats; i++, at += 2) bb.putShort(at, Half.fromFloat(part.getFloat(from + 4 * i)));
+                    }
+                }
+            }
+            root.setRowCount(m);
+            writer.writeBatch();
+            done += m;
+            rows += m;
+        }
+    }
+
     private boolean ended;
 
     @Override

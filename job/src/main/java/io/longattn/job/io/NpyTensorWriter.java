@@ -75,6 +75,53 @@ final class NpyTensorWriter implements TensorWriter {
         rows += tokens;
     }
 
+    @Override
+    public void appendParts(ByteBuffer[] parts, int partFloats, int tokens) throws IOException {
+        long n = AppendCheck.checkParts(out.path, finished, rows, seq, parts, partFloats, tokens, perToken);
+        if (dtype == DType.FLOAT32 && parts.length == 1) {
+            // one group holds every head: the block is the file's rows as they are
+            ByteBuffer b = parts[0].duplicate();
+            b.limit(b.position() + (int) n * 4);
+            writeFully(b);
+        } else {
+            // the groups' rows interleave: gathered into the write buffer, one part's row after another's
+            buf.clear();
+            for (int t = 0; t < tokens; t++) {
+                for (ByteBuffer part : parts) {
+                    int from = part.position() + t * partFloats * 4;
+                    if (dtype == DType.FLOAT32) {
+                        putFloats(part, from, partFloats * 4);
+                    } else {
+                        for (int i = 0; i < partFloats; i++) {
+                            if (buf.remaining() < 2) flush();
+                            buf.putShort(Half.fromFloat(part.getFloat(from + 4 * i)));
+                        }
+                    }
+                }
+            }
+            flush();
+        }
+        rows += tokens;
+    }
+
+    /** Copies bytes [from, from + length) of part into the write buffer, writing it out whenever it fills. */
+    private void putFloats(ByteBuffer part, int from, int length) throws IOException {
+        int at = from, end = from + length;
+        while (at < end) {
+            if (!buf.hasRemaining()) flush();
+            int m = Math.min(end - at, buf.remaining());
+            buf.put(buf.position(), part, at, m);
+            buf.position(buf.position() + m);
+            at += m;
+        }
+    }
+
+    private void flush() throws IOException {
+        buf.flip();
+        writeFully(buf);
+        buf.clear();
+    }
+
     private void writeFully(ByteBuffer b) throws IOException {
         while (b.hasRemaining()) ch.write(b);
     }

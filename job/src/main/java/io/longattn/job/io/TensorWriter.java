@@ -4,6 +4,7 @@ import io.longattn.job.UserError;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 
 /**
  * Writes a tensor in token order into a hidden temporary sibling of the final path; {@link #commit()}
@@ -23,6 +24,14 @@ public interface TensorWriter extends Closeable {
      * @throws IllegalStateException when more rows than seq would be written, or after commit/close
      */
     void append(float[] src, int offset, int tokens) throws IOException;
+
+    /**
+     * Appends {@code tokens} rows gathered from parts: each row is row t of parts[0], then of parts[1], ...,
+     * where each part holds [tokens][partFloats] little-endian float32 from its position (the part's position
+     * is left as it was). Result blocks reach the file this way straight from their Arrow buffers.
+     * @throws IllegalArgumentException when the parts do not make up a row
+     */
+    void appendParts(ByteBuffer[] parts, int partFloats, int tokens) throws IOException;
 
     /**
      * Writes the file's last bytes and makes them durable, still under the temporary name: the first half

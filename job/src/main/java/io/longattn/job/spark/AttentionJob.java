@@ -12,7 +12,6 @@ import io.longattn.job.strategy.BroadcastKv;
 import io.longattn.job.strategy.KvStrategy;
 import io.longattn.job.strategy.StreamKv;
 import io.longattn.kernels.AttentionSpec;
-import io.longattn.kernels.LocalAttention;
 import io.longattn.partitioner.Assignment;
 import io.longattn.partitioner.ChunkPlan;
 import io.longattn.partitioner.OutputPartitioner;
@@ -25,6 +24,7 @@ import scala.Tuple2;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -197,13 +197,17 @@ public final class AttentionJob {
         timeline.since("commit", commitStart);
     }
 
-    /** Streams results (sorted by chunk, then group) into the output files, one query chunk at a time. */
+    /**
+     * Streams results (sorted by chunk, then group) into the output files, one query chunk at a time, from the
+     * Arrow buffers each result arrived in; every result is closed once written, or when the job fails.
+     */
     static void writeInOrder(PlannedJob r, ChunkPlan plan, Iterator<Tuple2<Integer, UnitResult>> results, Timeline timeline,
                              TaskClock.Listener tasks, OutputGroup outputs) {
         AttentionSpec spec = r.spec();
-        int hq = spec.hq(), dv = spec.dv(), groups = spec.hkv();
-        float[] rows = new float[plan.queryChunk() * hq * dv];
-        float[] lseRows = new float[plan.queryChunk() * hq];
+        int hq = spec.hq(), hg = spec.groupSize(), dv = spec.dv(), groups = spec.hkv();
+        UnitResult[] chunk = new UnitResult[groups];
+        ByteBuffer[] oParts = new ByteBuffer[groups];
+        ByteBuffer[] lseParts = new ByteBuffer[groups];
         TensorWriter o = outputs.add(TensorFiles.createLike(r.q(), r.out(), "o", hq, dv, false, r.overwrite(), r.compression()));
         TensorWriter lse = r.lseOut() == null ? null : outputs.add(TensorFiles.createLike(r.q(), r.lseOut(), "lse", hq, 1, true, r.overwrite(), r.compression()));
         try {
@@ -213,24 +217,37 @@ public final class AttentionJob {
                     if (!results.hasNext()) {
                         throw new IllegalStateException("job returned too few results: missing chunk " + c + " group " + g);
                     }
-                    UnitResult u = results.next()._2();
+                    UnitResult u = chunk[g] = results.next()._2();
                     if (u.chunk != c || u.group != g) {
                         throw new IllegalStateException("result of chunk " + u.chunk + " group " + u.group
                                 + " arrived where chunk " + c + " group " + g + " was expected");
                     }
                     tokens = u.tokens;
-                    LocalAttention.scatter(spec, g, 0, tokens, u.o, u.lse, rows, lseRows);
+                    oParts[g] = u.o();
+                    if (lse != null) lseParts[g] = u.lse();
                 }
-                o.append(rows, 0, tokens);
-                if (lse != null) lse.append(lseRows, 0, tokens);
+                o.appendParts(oParts, hg * dv, tokens);
+                if (lse != null) lse.appendParts(lseParts, hg, tokens);
+                closeAll(chunk);
             }
             if (results.hasNext()) {
-                throw new IllegalStateException("job returned more results than units (unit " + results.next()._1() + ")");
+                try (UnitResult extra = results.next()._2()) {
+                    throw new IllegalStateException("job returned more results than units (unit " + extra.index + ")");
+                }
             }
             // results arrive once every unit has run (the shuffle's map side): output is what follows compute
             commitTimed(timeline, tasks, outputs::prepare);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            closeAll(chunk);
+        }
+    }
+
+    private static void closeAll(UnitResult[] results) {
+        for (int i = 0; i < results.length; i++) {
+            if (results[i] != null) results[i].close();
+            results[i] = null;
         }
     }
 }

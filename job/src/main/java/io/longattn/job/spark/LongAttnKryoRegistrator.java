@@ -10,7 +10,7 @@ public final class LongAttnKryoRegistrator implements KryoRegistrator {
     @Override
     public void registerClasses(Kryo kryo) {
         kryo.register(UnitOfWork.class);
-        kryo.register(UnitResult.class);
+        kryo.register(UnitResult.class, new UnitResultSerializer());
         kryo.register(BroadcastKv.KvPayload.class);
         kryo.register(float[].class);
         kryo.register(int[].class);

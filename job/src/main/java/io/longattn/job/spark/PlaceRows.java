@@ -41,8 +41,8 @@ final class PlaceRows implements FlatMapFunction<Iterator<Tuple2<Integer, UnitRe
                 UnitResult u = results.next()._2();
                 if (u.partial) throw new IllegalStateException("unit " + u.index + " reached the output unmerged");
                 int q0 = u.chunk * queryChunk;
-                o.write(q0, u.tokens, u.group * hg, hg, u.o);
-                if (lse != null) lse.write(q0, u.tokens, u.group * hg, hg, u.lse);
+                o.write(q0, u.tokens, u.group * hg, hg, u.computedO());
+                if (lse != null) lse.write(q0, u.tokens, u.group * hg, hg, u.computedLse());
                 return u.index;
             }
         };

@@ -40,16 +40,20 @@ public final class SplitMerge implements PairFlatMapFunction<Iterator<Tuple2<Int
             public Tuple2<Integer, UnitResult> next() {
                 if (!in.hasNext()) throw new NoSuchElementException();
                 UnitResult first = in.next()._2();
-                if (first.split != 0) {
-                    throw new IllegalStateException("split-KV results out of order at unit " + first.index);
-                }
-                SoftmaxState total = SoftmaxState.fromArray(first.summary, rowsCapacity, dv);
-                for (int s = 1; s < splits; s++) {
-                    UnitResult r = in.next()._2();
-                    if (r.split != s || r.chunk != first.chunk || r.group != first.group) {
-                        throw new IllegalStateException("split-KV results out of order at unit " + r.index);
+                SoftmaxState total;
+                try (first) {
+                    if (first.split != 0) {
+                        throw new IllegalStateException("split-KV results out of order at unit " + first.index);
                     }
-                    total.merge(SoftmaxState.fromArray(r.summary, rowsCapacity, dv));
+                    total = SoftmaxState.fromArray(first.summary(), rowsCapacity, dv);
+                }
+                for (int s = 1; s < splits; s++) {
+                    try (UnitResult r = in.next()._2()) {
+                        if (r.split != s || r.chunk != first.chunk || r.group != first.group) {
+                            throw new IllegalStateException("split-KV results out of order at unit " + r.index);
+                        }
+                        total.merge(SoftmaxState.fromArray(r.summary(), rowsCapacity, dv));
+                    }
                 }
                 int rows = first.tokens * hg;
                 float[] o = new float[rows * dv];

@@ -202,7 +202,7 @@ public final class UnitTask implements PairFlatMapFunction<Iterator<Integer>, In
             runner.query().load(u.q0, u.tokens, qRows, 0, spec.hq(), u.group * hg, spec.queryFactor());
             if (plan.kvSplits() > 1) {
                 UnitSummary s = runner.summarize(u.group, kvRows, u.kvFrom, u.kvTo);
-                return UnitResult.partial(u.index, u.chunk, u.group, u.kvSplit, u.tokens, s.toArray());
+                return UnitResult.partial(u.index, u.chunk, u.group, u.kvSplit, u.tokens, spec.dv(), s.toArray());
             }
             float[] o = new float[u.tokens * hg * spec.dv()];
             float[] lse = new float[u.tokens * hg];

@@ -105,6 +105,35 @@ class TensorRoundTripTest {
         checkRandomReads(h, stored(x, t), 2);
     }
 
+    @ParameterizedTest(name = "{0} {1}, {2} parts")
+    @CsvSource({"npy, FLOAT32, 1", "npy, FLOAT32, 3", "npy, FLOAT16, 3", "arrow, FLOAT32, 1", "arrow, FLOAT32, 3", "arrow, FLOAT16, 3"})
+    void rowsGatheredFromPartsAreTheRowsAppendedWhole(String ext, DType t, int parts) throws Exception {
+        int seq = 29, heads = 3, dim = 4, partFloats = heads * dim / parts;
+        float[] x = IoTestSupport.random(9, seq * heads * dim);
+        String whole = dir.resolve("whole." + ext).toString(), gathered = dir.resolve("gathered." + ext).toString();
+        write(whole, "o", seq, heads, dim, t, x, 10, 19);
+        // part p holds the rows' p-th slice of heads, [tokens][partFloats], from a position past some other bytes
+        try (TensorWriter w = TensorFiles.create(gathered, "o", seq, heads, dim, t, false)) {
+            for (int[] span : new int[][]{{0, 10}, {10, 19}}) {
+                java.nio.ByteBuffer[] b = new java.nio.ByteBuffer[parts];
+                for (int p = 0; p < parts; p++) {
+                    b[p] = java.nio.ByteBuffer.allocateDirect(8 + span[1] * partFloats * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                    for (int r = 0; r < span[1]; r++) {
+                        for (int i = 0; i < partFloats; i++) {
+                            b[p].putFloat(8 + (r * partFloats + i) * 4, x[(span[0] + r) * heads * dim + p * partFloats + i]);
+                        }
+                    }
+                    b[p].position(8);
+                }
+                w.appendParts(b, partFloats, span[1]);
+                assertEquals(8, b[0].position(), "the parts' positions are left as they were");
+            }
+            w.commit();
+        }
+        assertArrayEquals(TensorFiles.readAll(whole, "o"), TensorFiles.readAll(gathered, "o"));
+        if (ext.equals("npy")) assertArrayEquals(Files.readAllBytes(Path.of(whole)), Files.readAllBytes(Path.of(gathered)));
+    }
+
     @ParameterizedTest(name = "batches of {0} rows")
     @CsvSource({"1", "2", "5", "16", "64", "100"})
     void arrowRowsSpanningBatchBoundaries(int batch) throws Exception {
