@@ -83,6 +83,7 @@ class LauncherScriptTest {
         Path dump = cds.resolve(archive.getFileName().toString().replace(".jsa", ".2147483647.tmp"));
         Files.copy(archive, dump);
         truncate(dump);
+        Files.createFile(Path.of(dump.toString().replace(".tmp", ".ok"))); // its command succeeded: the archive is checked
         truncate(archive);
         assertEquals(table, settings(Map.of()), "a resized archive is not mapped");
         Files.delete(archive);
@@ -93,6 +94,24 @@ class LauncherScriptTest {
         try (Stream<Path> s = Files.list(root)) {
             assertTrue(s.noneMatch(f -> f.getFileName().toString().startsWith("hs_err")), "the check's crash leaves no hs_err file");
         }
+    }
+
+    /** A first launch that failed (a mistyped flag) loaded a fraction of the command's classes: its dump is dropped. */
+    @Test
+    void aFailedLaunchLeavesNoArchive() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("bin/longattn").toString(), "settings", "--no-such-flag")
+                .directory(root.toFile()).redirectErrorStream(true).redirectOutput(root.resolve("failed.txt").toFile());
+        pb.environment().put("LONGATTN_NO_BUILD", "1");
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process p = pb.start();
+        assertTrue(p.waitFor(2, TimeUnit.MINUTES));
+        assertEquals(2, p.exitValue(), Files.readString(root.resolve("failed.txt")));
+        assertEquals(1, files(".tmp").size(), files("").toString());
+        assertTrue(files(".ok").isEmpty(), files("").toString());
+        settings(Map.of());
+        assertTrue(files(".jsa").isEmpty(), "the failed launch's dump is not used: " + files(""));
+        settings(Map.of());
+        assertEquals(1, files(".jsa").size(), "the successful launch's dump is: " + files(""));
     }
 
     @Test
