@@ -15,6 +15,7 @@ import io.longattn.job.report.Timeline;
 import io.longattn.job.settings.ByteSize;
 import io.longattn.job.settings.Settings;
 import io.longattn.job.spark.AttentionJob;
+import io.longattn.job.spark.KernelWarmUp;
 import io.longattn.job.spark.LongAttnKryoRegistrator;
 import io.longattn.job.spark.PlannedJob;
 import io.longattn.job.spark.RegisteredExecutors;
@@ -40,9 +41,10 @@ import java.util.Map;
 
 /**
  * Runs a {@link JobRequest}. Every check that needs no cluster (files, shapes, dtypes, settings, output
- * path, non-finite values, the memory budget) happens in {@link #prepare}, before a SparkContext exists;
- * the strategy is decided and the job planned once, as soon as the partition count is known (before
- * Spark too, unless only the executors that register on a cluster can tell it).
+ * path, the memory budget) happens in {@link #check}, before a SparkContext exists; the non-finite scan and
+ * the plan ({@link #scanAndPlan}) run while Spark starts on a thread of its own. The strategy is decided and
+ * the job planned once, as soon as the partition count is known (before Spark too, unless only the
+ * executors that register on a cluster can tell it).
  */
 public final class JobLauncher {
     private JobLauncher() {
@@ -59,14 +61,19 @@ public final class JobLauncher {
             MasterCheck.check(sc);
             return ParquetJob.launch(request, sc, log);
         }
-        Prepared p = prepare(request, log);
-        SparkConf sc = sparkConf(p.conf(), request.master());
+        Prepared checked = check(request);
+        SparkConf sc = sparkConf(checked.conf(), request.master());
         MasterCheck.check(sc);
-        double sparkStart = p.timeline().now();
-        try (JavaSparkContext jsc = new JavaSparkContext(sc)) {
-            jsc.setLogLevel("WARN");
-            p.timeline().since("spark_start", sparkStart);
-            return execute(p, jsc, log);
+        // Spark starts while the values are scanned, the job planned and, on a local master, the kernel warmed
+        try (SparkStart spark = SparkStart.begin(sc, checked.timeline())) {
+            Prepared p = scanAndPlan(checked, log);
+            if (PartitionCount.isLocal(sc.get("spark.master")) && p.planned() != null) {
+                double start = p.timeline().now();
+                double warmed = KernelWarmUp.whileSparkStarts(p.planned(), Settings.LOCAL_WARMUP_MILLIS.get(p.conf()) / 1e3,
+                        spark::isDone);
+                if (warmed > 0) p.timeline().since("kernel_warmup", start);
+            }
+            return execute(p, spark.context(), log);
         }
     }
 
@@ -81,6 +88,11 @@ public final class JobLauncher {
     }
 
     public static Prepared prepare(JobRequest request, PrintStream log) {
+        return scanAndPlan(check(request), log);
+    }
+
+    /** The checks that read no more than the files' headers: all of {@link #prepare} but the values and the plan. */
+    static Prepared check(JobRequest request) {
         Timeline timeline = new Timeline();
         Map<String, String> conf = conf(request);
         Settings.check(conf);
@@ -119,9 +131,16 @@ public final class JobLauncher {
         long budgetGiven = Settings.TASK_MEMORY.get(conf);
         long budget = budgetGiven > 0 ? budgetGiven : defaultTaskMemory(conf);
         timeline.since("input_checks", 0);
-        // 3. values
+        return new Prepared(request, conf, q, k, v, spec, kernel, threads, Settings.Q_CHUNK.get(conf),
+                Settings.KV_CHUNK.get(conf), Settings.BALANCE.get(conf), Settings.STRATEGY.get(conf), budget, null, null, sequences, timeline);
+    }
+
+    /** The values (no NaN or Inf unless allowed), then the plan when the partition count is known before Spark. */
+    static Prepared scanAndPlan(Prepared p, PrintStream log) {
+        Timeline timeline = p.timeline();
+        TensorHeader q = p.q(), k = p.k(), v = p.v();
         double scanStart = timeline.now();
-        if (!in.allowNonFinite()) {
+        if (!p.request().inputs().allowNonFinite()) {
             for (TensorHeader h : new TensorHeader[]{q, k, v}) {
                 NonFiniteScan.Result bad = NonFiniteScan.scan(h);
                 if (bad != null) {
@@ -130,14 +149,12 @@ public final class JobLauncher {
             }
         }
         timeline.since("nonfinite_scan", scanStart);
-        long blind = blindRows(spec, sequences);
+        long blind = blindRows(p.spec(), p.sequences());
         if (blind > 0) {
-            log.println("longattn: warning: " + blind + " of " + spec.sq() + " query rows see no key under this mask;"
+            log.println("longattn: warning: " + blind + " of " + p.spec().sq() + " query rows see no key under this mask;"
                     + " their output is 0 and their LSE -inf");
         }
-        Prepared p = new Prepared(request, conf, q, k, v, spec, kernel, threads, Settings.Q_CHUNK.get(conf),
-                Settings.KV_CHUNK.get(conf), Settings.BALANCE.get(conf), Settings.STRATEGY.get(conf), budget, null, null, sequences, timeline);
-        PartitionCount partitions = PartitionCount.beforeSpark(conf, request.master(), kernel);
+        PartitionCount partitions = PartitionCount.beforeSpark(p.conf(), p.request().master(), p.kernel());
         return partitions == null ? p : withPlan(p, partitions);
     }
 

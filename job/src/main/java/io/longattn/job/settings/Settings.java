@@ -71,6 +71,12 @@ public final class Settings {
                     + " most this many milliseconds, so the JIT compiles the kernel from a profile that has seen every mask edge;"
                     + " 0 (the default: no gain measured in local mode yet) turns it off.")
             .intConf(0, 600_000, 0);
+    public static final Setting<Integer> LOCAL_WARMUP_MILLIS = Setting.builder("spark.longattn.localWarmupMillis")
+            .doc("On a local master, where the driver is the executor: while Spark starts on a thread of its own, the driver"
+                    + " runs the kernel on a small problem with the job's options, until Spark is up or for at most this many"
+                    + " milliseconds, so the first units run compiled code (jobs of less than 10 GFLOP per task slot skip it:"
+                    + " their first units warm the kernel as cheaply); 0 turns it off.")
+            .intConf(0, 600_000, 3000);
     public static final Setting<Long> BROADCAST_LIMIT = Setting.builder("spark.longattn.broadcastLimitBytes")
             .doc("auto picks broadcast only when K+V (float32) is at most this many bytes.")
             .bytesConf(0, 256L << 20);
@@ -94,7 +100,7 @@ public final class Settings {
             .intConf(-1, Integer.MAX_VALUE, -1);
 
     public static final List<Setting<?>> ALL = List.of(KERNEL, PRECISION, Q_CHUNK, KV_CHUNK, PARTITIONS, BALANCE, STRATEGY, THREADS,
-            TASK_MEMORY, OUTPUT_PARTITION_BYTES, OUTPUT_WRITERS, WARMUP_MILLIS, BROADCAST_LIMIT, COMPRESSION, PROGRESS_SECONDS, TIMELINE, FAIL_FIRST_ATTEMPT, FAIL_AT_UNIT);
+            TASK_MEMORY, OUTPUT_PARTITION_BYTES, OUTPUT_WRITERS, WARMUP_MILLIS, LOCAL_WARMUP_MILLIS, BROADCAST_LIMIT, COMPRESSION, PROGRESS_SECONDS, TIMELINE, FAIL_FIRST_ATTEMPT, FAIL_AT_UNIT);
 
     public static Optional<Setting<?>> byKey(String key) {
         return ALL.stream().filter(s -> s.key().equals(key)).findFirst();
