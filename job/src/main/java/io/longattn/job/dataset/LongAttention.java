@@ -17,7 +17,6 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -52,13 +51,7 @@ public final class LongAttention implements AutoCloseable {
     private JobSummary lastSummary;
 
     private LongAttention(Builder b) {
-        JobRequest.Builder r = JobRequest.builder("q", "k", "v", "o").allowNonFinite(b.allowNonFinite).causal(b.causal)
-                .window(b.windowLeft, b.windowRight).report(b.report);
-        if (b.lse) r.lse("lse");
-        if (b.scale != null) r.scale(b.scale);
-        if (b.softcap != null) r.softcap(b.softcap);
-        for (var e : b.conf.entrySet()) r.conf(e.getKey(), e.getValue());
-        this.template = r.build();
+        this.template = b.request.build();
         this.heads = b.heads;
         this.kvHeads = b.kvHeads;
         this.stagingDir = b.stagingDir;
@@ -124,13 +117,11 @@ public final class LongAttention implements AutoCloseable {
         }
     }
 
-    /** The options of `longattn run`, by their Java names. */
+    /** The options of `longattn run`, by their Java names: a job request on the Datasets' q, k, v and o columns. */
     public static final class Builder {
-        private boolean causal, lse, allowNonFinite;
-        private int windowLeft = -1, windowRight = -1, heads, kvHeads;
-        private Double scale, softcap;
-        private String stagingDir, report;
-        private final Map<String, String> conf = new LinkedHashMap<>();
+        private final JobRequest.Builder request = JobRequest.builder("q", "k", "v", "o");
+        private int heads, kvHeads;
+        private String stagingDir;
         private PrintStream log = new PrintStream(OutputStream.nullOutputStream());
 
         private Builder() {
@@ -144,47 +135,46 @@ public final class LongAttention implements AutoCloseable {
         }
 
         public Builder causal(boolean b) {
-            this.causal = b;
+            request.causal(b);
             return this;
         }
 
         /** FlashAttention's window: -1 is unbounded. */
         public Builder window(int left, int right) {
-            this.windowLeft = left;
-            this.windowRight = right;
+            request.window(left, right);
             return this;
         }
 
         public Builder scale(double s) {
-            this.scale = s;
+            request.scale(s);
             return this;
         }
 
         public Builder softcap(double c) {
-            this.softcap = c;
+            request.softcap(c);
             return this;
         }
 
         /** Adds the column lse (natural log, one value per query head). */
         public Builder lse(boolean b) {
-            this.lse = b;
+            request.lse(b ? "lse" : null);
             return this;
         }
 
         public Builder allowNonFinite(boolean b) {
-            this.allowNonFinite = b;
+            request.allowNonFinite(b);
             return this;
         }
 
         /** A LongAttn setting (kernel, partitions, strategy, ...). */
         public <T> Builder set(Setting<T> setting, T value) {
-            conf.put(setting.key(), setting.format(value));
+            request.set(setting, value);
             return this;
         }
 
         /** A setting by its key (spark.longattn.*). */
         public Builder conf(String key, String value) {
-            conf.put(key, value);
+            request.conf(key, value);
             return this;
         }
 
@@ -196,7 +186,7 @@ public final class LongAttention implements AutoCloseable {
 
         /** A JSON report of each job. */
         public Builder report(String path) {
-            this.report = path;
+            request.report(path);
             return this;
         }
 
