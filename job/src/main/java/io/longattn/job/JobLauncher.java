@@ -15,10 +15,12 @@ import io.longattn.job.report.Timeline;
 import io.longattn.job.settings.ByteSize;
 import io.longattn.job.settings.Settings;
 import io.longattn.job.spark.AttentionJob;
+import io.longattn.job.spark.ExecutorHosts;
 import io.longattn.job.spark.KernelWarmUp;
 import io.longattn.job.spark.LongAttnKryoRegistrator;
 import io.longattn.job.spark.PlannedJob;
 import io.longattn.job.spark.RegisteredExecutors;
+import io.longattn.job.strategy.BroadcastVia;
 import io.longattn.job.strategy.Strategy;
 import io.longattn.kernels.AttentionSpec;
 import io.longattn.partitioner.Assignment;
@@ -167,13 +169,20 @@ public final class JobLauncher {
         Timeline timeline = prepared.timeline();
         ChunkPlan plan = job.plan();
         String what = plan.sequences().count() == 1 ? job.spec().describe() : SequenceLayout.describe(job.spec(), plan.sequences());
+        ExecutorHosts hosts = ExecutorHosts.of(jsc);
+        boolean files = job.broadcastVia().files(hosts.onThisMachine());
+        String via = job.broadcastVia() == BroadcastVia.AUTO ? hosts.reason() : "requested";
+        String kvWay = job.strategy().strategy() != Strategy.BROADCAST ? ""
+                : files && jsc.isLocal() ? "; read once, in the driver's JVM, where the tasks run"
+                : files ? "; each executor reads them from the files once: " + via
+                : "; Spark's torrent broadcast: " + via;
         log.println("longattn: " + what + " | kernel " + job.kernel().request() + " (" + job.kernel().reason()
-                + ") | strategy " + job.strategy().strategy().label() + " (" + job.strategy().reason() + ") | q-chunk "
+                + ") | strategy " + job.strategy().strategy().label() + " (" + job.strategy().reason() + kvWay + ") | q-chunk "
                 + plan.queryChunk() + ", kv-chunk " + plan.kvChunk() + ", " + Plural.of(plan.unitCount(), "unit") + " | "
                 + Plural.of(job.partitions(), "partition") + ": " + count.reason() + " (" + job.balance().name().toLowerCase(Locale.ROOT) + ")");
         // O, LSE and the report appear together or not at all
         try (OutputGroup outputs = new OutputGroup()) {
-            JobSummary summary = AttentionJob.run(jsc, job, log, timeline, outputs);
+            JobSummary summary = AttentionJob.run(jsc, job, hosts, log, timeline, outputs);
             String report = prepared.request().report();
             if (report != null) outputs.addText(report, Report.text(summary), true);
             // a task that opened an input after it changed failed the job; this catches a change after the last one
@@ -251,7 +260,7 @@ public final class JobLauncher {
         JobRequest.Inputs in = p.request().inputs();
         PlannedJob job = new PlannedJob(p.q(), p.k(), p.v(), in.out(), in.lse(), in.overwrite(), Settings.COMPRESSION.get(conf),
                 p.spec(), plan, partitions,
-                p.balance(), p.kernel(), strategy, Settings.OUTPUT_PARTITION_BYTES.get(conf), Settings.OUTPUT_WRITERS.get(conf),
+                p.balance(), p.kernel(), strategy, Settings.BROADCAST_VIA.get(conf), Settings.OUTPUT_PARTITION_BYTES.get(conf), Settings.OUTPUT_WRITERS.get(conf),
                 Settings.WARMUP_MILLIS.get(conf),
                 Settings.PROGRESS_SECONDS.get(conf), Settings.FAIL_FIRST_ATTEMPT.get(conf), Settings.FAIL_AT_UNIT.get(conf));
         p.timeline().since("planning", start);

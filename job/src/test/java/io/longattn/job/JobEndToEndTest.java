@@ -151,7 +151,13 @@ class JobEndToEndTest {
                 "\"task_seconds_max\"", "\"task_working_set_bytes\"")) {
             assertTrue(report.contains(key), key + " in " + report);
         }
-        assertEquals(3, report.split("\"task_seconds\": \\[")[1].split("]")[0].split(",").length, "one time per compute task");
+        int tasks = Integer.parseInt(report.split("\"tasks\": ")[1].split("[,}\\s]")[0]);
+        assertEquals(s.tasks(), tasks);
+        assertTrue(tasks > 3, "guided: more tasks than the 3 partitions, " + tasks);
+        assertEquals(tasks, report.split("\"task_seconds\": \\[")[1].split("]")[0].split(",").length, "one time per compute task");
+        // the test context's local[2] threads are the slots the tasks ran on
+        int slots = report.split("\"slot_seconds\": \\[")[1].split("]")[0].split(",").length;
+        assertTrue(slots >= 1 && slots <= 2, "slots " + slots + " in " + report);
     }
 
     @Test
@@ -265,7 +271,7 @@ class JobEndToEndTest {
         assertEquals(List.of("input_checks", "nonfinite_scan", "planning", "assignment", "kv_distribution", "scheduling",
                 "executor_setup", "compute", "output", "commit"), names, timeline);
         String tasks = timeline.split("\"task_seconds\": \\[")[1].split("]")[0];
-        assertEquals(3, tasks.split(",").length, "one compute time per task: " + timeline);
+        assertEquals(s.tasks(), tasks.split(",").length, "one compute time per task: " + timeline);
     }
 
     @Test
@@ -275,19 +281,23 @@ class JobEndToEndTest {
             Path inputs = Files.createDirectories(dir.resolve("hkv" + hkv));
             String[] qkv = TestData.write(inputs, ".npy", 333, 333, 3, hkv, 16, 24, 22 + hkv);
             Map<String, byte[]> bytes = new java.util.LinkedHashMap<>();
-            for (String writers : new String[]{"driver", "executors"}) {
-                for (String partitions : new String[]{"1", "7"}) {
-                    String name = writers + "-" + partitions + "-" + hkv;
-                    Path out = dir.resolve(name + ".o.npy"), lse = dir.resolve(name + ".lse.npy");
-                    long before = ResultMemory.allocated();
-                    run(qkv, out.toString(), lse.toString(), true, null, null, null, options("spark.longattn.qChunk", "40",
-                            "spark.longattn.partitions", partitions, "spark.longattn.outputWriters", writers));
-                    assertEquals(before, ResultMemory.allocated(), name + ": every result block is closed after the job");
-                    bytes.put(name + " o", Files.readAllBytes(out));
-                    bytes.put(name + " lse", Files.readAllBytes(lse));
+            // K/V as Spark's broadcast or read from the files in the driver's JVM: the same arrays, the same bits
+            for (String via : new String[]{"files", "spark"}) {
+                for (String writers : new String[]{"driver", "executors"}) {
+                    for (String partitions : new String[]{"1", "7"}) {
+                        String name = writers + "-" + partitions + "-" + hkv + "-" + via;
+                        Path out = dir.resolve(name + ".o.npy"), lse = dir.resolve(name + ".lse.npy");
+                        long before = ResultMemory.allocated();
+                        run(qkv, out.toString(), lse.toString(), true, null, null, null, options("spark.longattn.qChunk", "40",
+                                "spark.longattn.partitions", partitions, "spark.longattn.outputWriters", writers,
+                                "spark.longattn.broadcastVia", via));
+                        assertEquals(before, ResultMemory.allocated(), name + ": every result block is closed after the job");
+                        bytes.put(name + " o", Files.readAllBytes(out));
+                        bytes.put(name + " lse", Files.readAllBytes(lse));
+                    }
                 }
             }
-            byte[] o = bytes.get("driver-1-" + hkv + " o"), l = bytes.get("driver-1-" + hkv + " lse");
+            byte[] o = bytes.get("driver-1-" + hkv + "-spark o"), l = bytes.get("driver-1-" + hkv + "-spark lse");
             bytes.forEach((name, b) -> assertArrayEquals(name.endsWith(" o") ? o : l, b, name + " differs from the driver's, 1 partition"));
         }
         try (Stream<Path> files = Files.list(dir)) {

@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The job on real executor JVMs: Spark's local-cluster master starts a standalone Master and Workers
  * in the driver JVM, and the Workers launch separate executor processes, so tasks, Kryo-serialized
  * results and the Arrow broadcast cross process boundaries. The output must be byte-identical to a
- * local[1] run. Executors need SPARK_HOME with a jars/ folder (empty: the classpath travels in
+ * local[1] run, whether the executors read K/V from the files and write in place (they run on this
+ * machine) or receive Spark's broadcast and send their rows to the driver (as on several machines). Executors need SPARK_HOME with a jars/ folder (empty: the classpath travels in
  * spark.executor.extraClassPath) and SPARK_SCALA_VERSION, so the driver runs as a child process.
  */
 class LocalClusterTest {
@@ -52,13 +53,25 @@ class LocalClusterTest {
         String cp = System.getProperty("java.class.path");
         List<String> common = List.of("run", "--q", qkv[0], "--k", qkv[1], "--v", qkv[2], "--causal", "--q-chunk", "64",
                 "--conf", "spark.longattn.progressSeconds=0");
-        Path clusterOut = dir.resolve("cluster.npy"), localOut = dir.resolve("local.npy");
+        Path clusterOut = dir.resolve("cluster.npy"), torrentOut = dir.resolve("torrent.npy"), localOut = dir.resolve("local.npy");
+        List<String> clusterConf = List.of("--master", "local-cluster[2,1,1024]", "--partitions", "6",
+                "--conf", "spark.executor.extraClassPath=" + cp, "--conf", "spark.executor.memory=1024m");
+        // the executors run on this machine: each reads K/V from the files and writes its rows in place
         List<String> cluster = new ArrayList<>(common);
-        cluster.addAll(List.of("--out", clusterOut.toString(), "--master", "local-cluster[2,1,1024]", "--partitions", "6",
-                "--conf", "spark.executor.extraClassPath=" + cp, "--conf", "spark.executor.memory=1024m"));
+        cluster.addAll(clusterConf);
+        cluster.addAll(List.of("--out", clusterOut.toString()));
+        // as on a cluster of several machines: K/V in Spark's torrent broadcast, results through the driver
+        List<String> torrent = new ArrayList<>(common);
+        torrent.addAll(clusterConf);
+        torrent.addAll(List.of("--out", torrentOut.toString(), "--conf", "spark.longattn.broadcastVia=spark",
+                "--conf", "spark.longattn.outputWriters=driver"));
         List<String> local = new ArrayList<>(common);
         local.addAll(List.of("--out", localOut.toString(), "--master", "local[1]", "--partitions", "1"));
-        for (List<String> args : List.of(cluster, local)) {
+        Map<List<String>, String> startLine = Map.of(
+                cluster, "; each executor reads them from the files once: local-cluster master: every executor on this machine)",
+                torrent, "; Spark's torrent broadcast: requested)",
+                local, "; read once, in the driver's JVM, where the tasks run)");
+        for (List<String> args : List.of(cluster, torrent, local)) {
             Path log = dir.resolve("log-" + args.hashCode() + ".txt");
             Process p = start(args, log);
             boolean done = p.waitFor(4, TimeUnit.MINUTES);
@@ -67,7 +80,9 @@ class LocalClusterTest {
             assertTrue(done, "finished in time: " + text);
             assertEquals(0, p.exitValue(), text);
             assertTrue(text.contains("longattn: done"), text);
+            assertTrue(text.contains(startLine.get(args)), "start line says how K/V travel: " + text);
         }
         assertArrayEquals(Files.readAllBytes(localOut), Files.readAllBytes(clusterOut));
+        assertArrayEquals(Files.readAllBytes(localOut), Files.readAllBytes(torrentOut));
     }
 }

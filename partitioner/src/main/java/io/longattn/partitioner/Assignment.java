@@ -9,14 +9,17 @@ import java.util.PriorityQueue;
 
 /**
  * Which partition runs each unit. {@code partitionOf[unitIndex]} is the partition; units inside a
- * partition run in ascending index order. Two policies: contiguous (equal unit counts in index order,
- * the baseline) and balanced (greedy longest-processing-time-first fill, which keeps the costliest
- * partition within a few percent of the mean once there are several units per partition).
+ * partition run in ascending index order. Three policies for P task slots: contiguous (P partitions of
+ * equal unit counts in index order, the baseline), balanced (P partitions, greedy
+ * longest-processing-time-first fill, which keeps the costliest partition within a few percent of the
+ * mean once there are several units per partition) and guided (more partitions than slots, shrinking
+ * from first to last, which Spark hands to whichever slot is free: slots that run slower, or start
+ * later, take fewer).
  */
 public final class Assignment implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    public enum Policy { CONTIGUOUS, BALANCED }
+    public enum Policy { CONTIGUOUS, BALANCED, GUIDED }
 
     private final Policy policy;
     private final int partitions;
@@ -30,8 +33,63 @@ public final class Assignment implements Serializable {
         this.load = load;
     }
 
+    /** @param partitions the task slots: the partitions themselves, except for guided, which makes more */
     public static Assignment of(Policy policy, List<UnitOfWork> units, int partitions) {
-        return policy == Policy.BALANCED ? balanced(units, partitions) : contiguous(units, partitions);
+        return switch (policy) {
+            case BALANCED -> balanced(units, partitions);
+            case CONTIGUOUS -> contiguous(units, partitions);
+            case GUIDED -> guided(units, partitions);
+        };
+    }
+
+    /**
+     * Guided self-scheduling (Polychronopoulos and Kuck 1987) over units taken costliest first (ties by index):
+     * each partition takes at least one unit, and more while it stays within the remaining cost / (2 x slots),
+     * or total / (16 x slots) once that is the larger. Spark starts partitions in order as slots free up, so each slot
+     * starts with about half its share and ends on small partitions: a slot that runs slower than the others
+     * (a busier core, a JVM still compiling, a later start) takes fewer, and all slots finish within about one
+     * small partition of each other, where a fixed split would finish with the slowest. About 6 x slots
+     * partitions when units are small next to a sixteenth of a slot's share, more (up to one per unit) when they
+     * are not; never fewer than min(slots, units).
+     */
+    public static Assignment guided(List<UnitOfWork> units, int slots) {
+        // one slot has nobody to balance against
+        if (slots == 1) return balanced(units, 1).as(Policy.GUIDED);
+        int n = units.size();
+        UnitOfWork[] sorted = units.toArray(new UnitOfWork[0]);
+        Arrays.sort(sorted, Comparator.comparingLong((UnitOfWork u) -> -u.cost).thenComparingInt(u -> u.index));
+        long total = 0;
+        for (UnitOfWork u : sorted) total += u.cost;
+        long floor = Math.max(1, total / (GUIDED_SMALLEST * (long) slots));
+        int[] of = new int[n];
+        List<Long> loads = new ArrayList<>();
+        long remaining = total;
+        int i = 0;
+        while (i < n) {
+            long target = Math.max(floor, remaining / (2L * slots));
+            long load = 0;
+            int p = loads.size();
+            // at least one unit; a zero-cost unit (a sequence without keys) rides along with its neighbours
+            do {
+                of[sorted[i].index] = p;
+                load += sorted[i].cost;
+                i++;
+            } while (i < n && load + sorted[i].cost <= target);
+            loads.add(load);
+            remaining -= load;
+        }
+        // fewer partitions than slots would leave slots idle that a unit could use: split by LPT instead
+        if (loads.size() < Math.min(slots, n)) return balanced(units, slots).as(Policy.GUIDED);
+        long[] load = new long[loads.size()];
+        for (int p = 0; p < load.length; p++) load[p] = loads.get(p);
+        return new Assignment(Policy.GUIDED, load.length, of, load);
+    }
+
+    /** The smallest guided partition's share of a slot's work: 1 / 16 of it (one unit, where units are larger). */
+    static final int GUIDED_SMALLEST = 16;
+
+    private Assignment as(Policy p) {
+        return new Assignment(p, partitions, partitionOf, load);
     }
 
     /** Units in index order cut into partitions of (almost) equal unit counts. */

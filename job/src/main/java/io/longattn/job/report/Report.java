@@ -35,7 +35,11 @@ public final class Report {
                 .put("max_partition_cost", s.maxPartitionCost()).put("mean_partition_cost", s.meanPartitionCost())
                 .put("task_seconds_max", java.util.Arrays.stream(s.taskSeconds()).max().orElse(Double.NaN))
                 .put("task_seconds_mean", java.util.Arrays.stream(s.taskSeconds()).average().orElse(Double.NaN))
+                .put("tasks", s.tasks())
                 .put("task_seconds", s.taskSeconds())
+                .put("slot_seconds_max", java.util.Arrays.stream(s.slotSeconds()).max().orElse(Double.NaN))
+                .put("slot_seconds_mean", java.util.Arrays.stream(s.slotSeconds()).average().orElse(Double.NaN))
+                .put("slot_seconds", s.slotSeconds())
                 .put("timeline", s.timeline().toJson());
     }
 

@@ -161,9 +161,12 @@ final class PointRunner {
         @SuppressWarnings("unchecked")
         List<Object> tasks = (List<Object>) report.get("task_seconds");
         double[] taskSeconds = tasks.stream().mapToDouble(t -> ((Number) t).doubleValue()).toArray();
+        @SuppressWarnings("unchecked")
+        List<Object> slots = (List<Object>) report.get("slot_seconds");
+        double[] slotSeconds = slots == null ? taskSeconds : slots.stream().mapToDouble(t -> ((Number) t).doubleValue()).toArray();
         return new ScaleRun(executors, shape, rep, String.valueOf(report.get("kernel")), number(report, "partitions").intValue(),
                 number(report, "wall_seconds").doubleValue(), taskSeconds, number(report, "gflops").doubleValue(),
-                number(report, "flops").doubleValue(), sha);
+                number(report, "flops").doubleValue(), sha, slotSeconds);
     }
 
     private static Number number(Map<String, Object> report, String key) {

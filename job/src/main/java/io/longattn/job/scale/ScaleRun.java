@@ -8,9 +8,16 @@ package io.longattn.job.scale;
  * @param wallSeconds the job's wall (report wall_seconds: plan to committed output, executors already up)
  * @param taskSeconds the compute tasks' durations
  * @param flops       2 x unmasked pairs x Hq x (D + Dv)
+ * @param slotSeconds what each task slot ran in all (guided jobs run more tasks than slots)
  */
 record ScaleRun(int executors, ScaleRequest.Shape shape, int rep, String kernel, int partitions, double wallSeconds,
-                double[] taskSeconds, double gflops, double flops, String outputSha256) {
+                double[] taskSeconds, double gflops, double flops, String outputSha256, double[] slotSeconds) {
+
+    /** A run whose tasks were its slots (one task per slot). */
+    ScaleRun(int executors, ScaleRequest.Shape shape, int rep, String kernel, int partitions, double wallSeconds,
+             double[] taskSeconds, double gflops, double flops, String outputSha256) {
+        this(executors, shape, rep, kernel, partitions, wallSeconds, taskSeconds, gflops, flops, outputSha256, taskSeconds);
+    }
 
     /** Summed task time: the compute the point did, on whatever slot. */
     double computeSeconds() {
@@ -19,10 +26,14 @@ record ScaleRun(int executors, ScaleRequest.Shape shape, int rep, String kernel,
         return sum;
     }
 
+    /** The busiest slot over the mean slot: how evenly the point's compute ended. */
     double maxOverMean() {
-        if (taskSeconds.length == 0) return Double.NaN;
-        double max = 0;
-        for (double t : taskSeconds) max = Math.max(max, t);
-        return max / (computeSeconds() / taskSeconds.length);
+        if (slotSeconds.length == 0) return Double.NaN;
+        double max = 0, sum = 0;
+        for (double t : slotSeconds) {
+            max = Math.max(max, t);
+            sum += t;
+        }
+        return max / (sum / slotSeconds.length);
     }
 }

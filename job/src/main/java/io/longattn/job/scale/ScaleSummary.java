@@ -54,8 +54,8 @@ final class ScaleSummary {
         sb.append("""
                 wall: the job's wall (plan to committed output; Spark context and executor start excluded). compute: \
                 the compute tasks' durations summed. overhead: wall minus compute / task slots (the wall if the task \
-                time were spread evenly over every slot with nothing outside the tasks). max/mean: longest task over \
-                the mean task. efficiency: work per executor-second against the point with the fewest executors, \
+                time were spread evenly over every slot with nothing outside the tasks). max/mean: the busiest task slot over \
+                the mean slot (what each slot ran in all: guided jobs run several tasks per slot). efficiency: work per executor-second against the point with the fewest executors, \
                 (W_N / (N T_N)) / (W_b / (N_b T_b)): T1 / (N TN) in strong mode, T1 / TN in weak mode. Every run is \
                 a row of results.csv.
                 """);

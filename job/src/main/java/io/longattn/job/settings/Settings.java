@@ -4,6 +4,7 @@ import io.longattn.job.UserError;
 import io.longattn.job.io.Compression;
 import io.longattn.job.plan.JobPlanner;
 import io.longattn.job.spark.OutputWriters;
+import io.longattn.job.strategy.BroadcastVia;
 import io.longattn.job.strategy.Strategy;
 import io.longattn.kernels.Precision;
 import io.longattn.partitioner.Assignment;
@@ -44,9 +45,11 @@ public final class Settings {
                     + " maxRegisteredResourcesWaitingTime).")
             .intConf(0, 1_000_000, 0);
     public static final Setting<Assignment.Policy> BALANCE = Setting.builder("spark.longattn.balance").flag("--balance")
-            .doc("Assignment of units to partitions: lpt (balanced, longest first) or none (contiguous).")
-            .choiceConf(orderedMap("lpt", Assignment.Policy.BALANCED, "none", Assignment.Policy.CONTIGUOUS),
-                    Assignment.Policy.BALANCED);
+            .doc("Assignment of units to partitions: guided (about 6 tasks per partition, shrinking from the costliest to the"
+                    + " cheapest, which Spark hands to whichever slot is free), lpt (one task per partition, balanced, longest first)"
+                    + " or none (one per partition, contiguous).")
+            .choiceConf(orderedMap("guided", Assignment.Policy.GUIDED, "lpt", Assignment.Policy.BALANCED, "none", Assignment.Policy.CONTIGUOUS),
+                    Assignment.Policy.GUIDED);
     public static final Setting<Strategy> STRATEGY = Setting.builder("spark.longattn.strategy").flag("--strategy")
             .doc("How K/V reach the units: auto, broadcast (Arrow IPC, once per executor), stream (read blocks from the"
                     + " files), split-kv.")
@@ -63,7 +66,8 @@ public final class Settings {
     public static final Setting<OutputWriters> OUTPUT_WRITERS = Setting.builder("spark.longattn.outputWriters")
             .doc("Who writes the output rows: executors (each unit's rows in place in the temporary .npy file, which every"
                     + " executor must see at the same path), driver (results sent to the driver in query order; any format and"
-                    + " file system), or auto (executors on a local master with .npy outputs on the local file system).")
+                    + " file system), or auto (executors when every executor runs on the driver's machine and the outputs are .npy"
+                    + " files on a local file system).")
             .choiceConf(orderedMap("auto", OutputWriters.AUTO, "executors", OutputWriters.EXECUTORS, "driver", OutputWriters.DRIVER),
                     OutputWriters.AUTO);
     public static final Setting<Integer> WARMUP_MILLIS = Setting.builder("spark.longattn.warmupMillis")
@@ -77,6 +81,12 @@ public final class Settings {
                     + " milliseconds, so the first units run compiled code (jobs of less than 10 GFLOP per task slot skip it:"
                     + " their first units warm the kernel as cheaply); 0 turns it off.")
             .intConf(0, 600_000, 3000);
+    public static final Setting<BroadcastVia> BROADCAST_VIA = Setting.builder("spark.longattn.broadcastVia")
+            .doc("How broadcast K/V reach each executor JVM: files (each executor reads the input files once, which it sees as it"
+                    + " sees Q; on a local master the driver's JVM, where the tasks run), spark (Spark's torrent broadcast of Arrow"
+                    + " IPC batches) or auto (files when every executor runs on the driver's machine, else spark).")
+            .choiceConf(orderedMap("auto", BroadcastVia.AUTO, "files", BroadcastVia.FILES, "spark", BroadcastVia.SPARK),
+                    BroadcastVia.AUTO);
     public static final Setting<Long> BROADCAST_LIMIT = Setting.builder("spark.longattn.broadcastLimitBytes")
             .doc("auto picks broadcast only when K+V (float32) is at most this many bytes.")
             .bytesConf(0, 256L << 20);
@@ -100,7 +110,7 @@ public final class Settings {
             .intConf(-1, Integer.MAX_VALUE, -1);
 
     public static final List<Setting<?>> ALL = List.of(KERNEL, PRECISION, Q_CHUNK, KV_CHUNK, PARTITIONS, BALANCE, STRATEGY, THREADS,
-            TASK_MEMORY, OUTPUT_PARTITION_BYTES, OUTPUT_WRITERS, WARMUP_MILLIS, LOCAL_WARMUP_MILLIS, BROADCAST_LIMIT, COMPRESSION, PROGRESS_SECONDS, TIMELINE, FAIL_FIRST_ATTEMPT, FAIL_AT_UNIT);
+            TASK_MEMORY, OUTPUT_PARTITION_BYTES, OUTPUT_WRITERS, WARMUP_MILLIS, LOCAL_WARMUP_MILLIS, BROADCAST_VIA, BROADCAST_LIMIT, COMPRESSION, PROGRESS_SECONDS, TIMELINE, FAIL_FIRST_ATTEMPT, FAIL_AT_UNIT);
 
     public static Optional<Setting<?>> byKey(String key) {
         return ALL.stream().filter(s -> s.key().equals(key)).findFirst();

@@ -6,6 +6,7 @@ import io.longattn.job.io.TensorWriter;
 import io.longattn.job.UserError;
 import io.longattn.job.io.PlacedNpyOutput;
 import io.longattn.job.report.JobSummary;
+import io.longattn.job.report.SlotTimes;
 import io.longattn.job.settings.Settings;
 import io.longattn.job.report.Timeline;
 import io.longattn.job.strategy.BroadcastKv;
@@ -47,6 +48,12 @@ public final class AttentionJob {
      * timeline gets the driver's and the tasks' phases, the output files' forcing to disk included as commit.
      */
     public static JobSummary run(JavaSparkContext jsc, PlannedJob r, PrintStream log, Timeline timeline, OutputGroup outputs) {
+        return run(jsc, r, ExecutorHosts.of(jsc), log, timeline, outputs);
+    }
+
+    /** As {@link #run(JavaSparkContext, PlannedJob, PrintStream, Timeline, OutputGroup)} with where the executors run. */
+    public static JobSummary run(JavaSparkContext jsc, PlannedJob r, ExecutorHosts hosts, PrintStream log, Timeline timeline,
+                                 OutputGroup outputs) {
         long t0 = System.nanoTime();
         ChunkPlan plan = r.plan();
         AttentionSpec spec = r.spec();
@@ -58,7 +65,7 @@ public final class AttentionJob {
 
         double kvStart = timeline.now();
         KvStrategy kv = switch (r.strategy().strategy()) {
-            case BROADCAST -> BroadcastKv.create(jsc, r.k(), r.v());
+            case BROADCAST -> BroadcastKv.create(jsc, r.k(), r.v(), r.broadcastVia().files(hosts.onThisMachine()));
             case STREAM, SPLIT_KV -> new StreamKv(r.k(), r.v(), plan.readSpanBlocks());
             case AUTO -> throw new IllegalStateException("strategy auto was not decided");
         };
@@ -73,17 +80,19 @@ public final class AttentionJob {
         jsc.sc().addSparkListener(tasks);
         // partition p holds the number p (P numbers cut into P slices) and its task finds its units in the closure:
         // placing the units needs no stage of its own
-        List<Integer> partitionIds = new ArrayList<>(r.partitions());
-        for (int p = 0; p < r.partitions(); p++) partitionIds.add(p);
+        // guided assignments make more partitions than the job has slots, the costliest first
+        int sparkPartitions = assignment.partitions();
+        List<Integer> partitionIds = new ArrayList<>(sparkPartitions);
+        for (int p = 0; p < sparkPartitions; p++) partitionIds.add(p);
         List<List<UnitOfWork>> byPartition = assignment.byPartition(units);
         // the stage that runs the units carries this name in Spark's UI, logs and event log
         jsc.setCallSite(COMPUTE_STAGE);
-        JavaPairRDD<Integer, UnitResult> results = jsc.parallelize(partitionIds, r.partitions())
+        JavaPairRDD<Integer, UnitResult> results = jsc.parallelize(partitionIds, sparkPartitions)
                 .mapPartitionsToPair(new UnitTask(plan, byPartition, r.q(), kv, r.kernel(), r.warmupMillis(), r.failFirstAttempt(),
                         r.failAtUnit(), unitsDone, pairsDone, clock));
         jsc.clearCallSite();
 
-        boolean executorsWrite = executorsWrite(r, jsc.isLocal());
+        boolean executorsWrite = executorsWrite(r, hosts.onThisMachine());
         if (plan.kvSplits() > 1 || !executorsWrite) {
             long chunkBytes = (long) plan.queryChunk() * spec.hq() * (spec.dv() + 1) * 4L;
             int chunksPerOutput = (int) Math.max(1, Math.min(plan.chunks(), r.outputPartitionBytes() / chunkBytes));
@@ -105,10 +114,11 @@ public final class AttentionJob {
         } finally {
             jsc.sc().removeSparkListener(listener);
             jsc.sc().removeSparkListener(tasks);
+            if (kv instanceof BroadcastKv b) b.release();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        return new JobSummary(r, seconds, plan.totalFlops(), units.size(), assignment.maxLoad(), assignment.meanLoad(),
-                listener.taskSeconds(), timeline);
+        return new JobSummary(r, seconds, plan.totalFlops(), units.size(), sparkPartitions, assignment.maxLoad(), assignment.meanLoad(),
+                listener.taskSeconds(), tasks.slotSeconds(), timeline);
     }
 
     /**
@@ -125,24 +135,35 @@ public final class AttentionJob {
         for (int i = 0; i < tasks.size(); i++) {
             TaskClock.Task t = tasks.get(i);
             started = Math.min(started, t.startedAt());
-            allComputing = Math.max(allComputing, t.computingAt());
             computing = Math.min(computing, t.computingAt());
             done = Math.max(done, t.doneAt());
             compute[i] = t.computeSeconds();
             kernel[i] = t.kernelSeconds();
             device |= t.kernelSeconds() > 0;
         }
+        // set-up ends when every slot computes: the first tasks to start, one per slot (guided jobs start more later)
+        List<TaskClock.Task> byStart = new ArrayList<>(tasks);
+        byStart.sort(java.util.Comparator.comparingLong(TaskClock.Task::startedAt));
+        int slots = slots(tasks);
+        for (int i = 0; i < Math.min(slots, byStart.size()); i++) allComputing = Math.max(allComputing, byStart.get(i).computingAt());
         timeline.add("scheduling", submitted, timeline.atMillis(started), null);
         timeline.add("executor_setup", timeline.atMillis(started), timeline.atMillis(allComputing), null);
         timeline.add("compute", timeline.atMillis(computing), timeline.atMillis(done), compute, device ? kernel : null);
         return timeline.atMillis(done);
     }
 
+    /** The task slots the tasks ran on, from their stamps. */
+    private static int slots(List<TaskClock.Task> tasks) {
+        List<SlotTimes.Span> spans = new ArrayList<>();
+        for (TaskClock.Task t : tasks) spans.add(new SlotTimes.Span(t.executor(), t.startedAt(), t.doneAt()));
+        return SlotTimes.busySeconds(spans).length;
+    }
+
     /** Whether executors write the rows in place (see {@link OutputWriters}); a UserError when they are asked to but cannot. */
-    static boolean executorsWrite(PlannedJob r, boolean localMaster) {
+    static boolean executorsWrite(PlannedJob r, boolean executorsOnThisMachine) {
         return switch (r.outputWriters()) {
             case DRIVER -> false;
-            case AUTO -> localMaster && OutputWriters.placeable(r);
+            case AUTO -> executorsOnThisMachine && OutputWriters.placeable(r);
             case EXECUTORS -> {
                 if (!OutputWriters.placeable(r)) {
                     throw new UserError(Settings.OUTPUT_WRITERS.key(), "executors cannot write " + (PlacedNpyOutput.placeable(r.out())

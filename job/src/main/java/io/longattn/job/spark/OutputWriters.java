@@ -9,7 +9,7 @@ import io.longattn.job.io.PlacedNpyOutput;
  * writes them itself, which works for every format and file system.
  */
 public enum OutputWriters {
-    /** Executors when the master is local and every output is a local .npy file; otherwise the driver. */
+    /** Executors when every executor runs on the driver's machine and every output is a local .npy file; otherwise the driver. */
     AUTO,
     /** Executors (the output directory must be shared with them: local mode, or a shared file system). */
     EXECUTORS,

@@ -3,6 +3,7 @@ package io.longattn.job.spark;
 import io.longattn.job.io.Compression;
 import io.longattn.job.io.TensorHeader;
 import io.longattn.job.plan.JobPlanner;
+import io.longattn.job.strategy.BroadcastVia;
 import io.longattn.job.strategy.Strategy;
 import io.longattn.kernels.AttentionSpec;
 import io.longattn.partitioner.Assignment;
@@ -15,7 +16,7 @@ import io.longattn.partitioner.ChunkPlan;
 public record PlannedJob(TensorHeader q, TensorHeader k, TensorHeader v, String out, String lseOut, boolean overwrite,
                          Compression compression,
                          AttentionSpec spec, ChunkPlan plan, int partitions, Assignment.Policy balance,
-                         JobPlanner.KernelPick kernel, Strategy.Decision strategy,
+                         JobPlanner.KernelPick kernel, Strategy.Decision strategy, BroadcastVia broadcastVia,
                          long outputPartitionBytes, OutputWriters outputWriters, int warmupMillis, int progressSeconds,
                          boolean failFirstAttempt, int failAtUnit) {
 }

@@ -1,5 +1,6 @@
 package io.longattn.job.spark;
 
+import io.longattn.job.report.SlotTimes;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.scheduler.AccumulableInfo;
 import org.apache.spark.scheduler.SparkListener;
@@ -24,7 +25,7 @@ final class TaskClock implements Serializable {
      * One successful compute task: stamps in epoch milliseconds, sums in seconds; kernelSeconds is the
      * device's own time on the task's launches (0 for host kernels).
      */
-    record Task(long startedAt, long computingAt, long doneAt, double computeSeconds, double firstUnitSeconds,
+    record Task(String executor, long startedAt, long computingAt, long doneAt, double computeSeconds, double firstUnitSeconds,
                 double kernelSeconds) {
     }
 
@@ -84,13 +85,20 @@ final class TaskClock implements Serializable {
             long started = value(end, startedAt), computing = value(end, computingAt), done = value(end, doneAt);
             if (started == 0 || computing == 0 || done == 0) return;
             synchronized (this) {
-                tasks.add(new Task(started, computing, done, value(end, computeNanos) / 1e9, value(end, firstUnitNanos) / 1e9,
+                tasks.add(new Task(end.taskInfo().executorId(), started, computing, done, value(end, computeNanos) / 1e9, value(end, firstUnitNanos) / 1e9,
                         value(end, kernelNanos) / 1e9));
             }
         }
 
         synchronized List<Task> tasks() {
             return new ArrayList<>(tasks);
+        }
+
+        /** What each task slot ran in all, from the tasks' own stamps (see {@link SlotTimes}). */
+        synchronized double[] slotSeconds() {
+            List<SlotTimes.Span> spans = new ArrayList<>();
+            for (Task t : tasks) spans.add(new SlotTimes.Span(t.executor(), t.startedAt(), t.doneAt()));
+            return SlotTimes.busySeconds(spans);
         }
 
         private long value(SparkListenerTaskEnd end, LongAccumulator acc) {

@@ -12,22 +12,43 @@ import java.io.UncheckedIOException;
 import java.util.List;
 
 /**
- * K/V shipped once per executor as Arrow IPC record batches (Spark's torrent broadcast), decoded once
- * per executor JVM into token-major float arrays. Memory O(Sk * Hkv * (D + Dv)) per executor.
+ * All of K/V once per executor JVM, as token-major float arrays. Memory O(Sk * Hkv * (D + Dv)) per executor.
+ * Two ways there: Spark's torrent broadcast of Arrow IPC record batches, decoded once per executor; or,
+ * when every executor runs on the driver's machine (a local master, a standalone cluster on one host),
+ * each executor reads the input files itself, once, which the executors do for Q anyway. On a local
+ * master the driver is the executor: it reads them before the tasks start and hands them over in memory,
+ * one copy instead of the encoded batches, Spark's serialized blocks and the decoded arrays.
  */
 public final class BroadcastKv implements KvStrategy {
     private static final long serialVersionUID = 1L;
-    /** Tokens per Arrow record batch in the broadcast. */
+    /** Tokens per Arrow record batch in the broadcast, and per read from the files. */
     static final int BATCH_TOKENS = 8192;
 
+    /** The torrent broadcast, or null when the executors read the files. */
     private final Broadcast<KvPayload> payload;
+    private final TensorHeader k;
+    private final TensorHeader v;
+    /** Names this job's K/V in an executor JVM when they come from the files. */
+    private final String token;
 
-    private BroadcastKv(Broadcast<KvPayload> payload) {
+    private BroadcastKv(Broadcast<KvPayload> payload, TensorHeader k, TensorHeader v, String token) {
         this.payload = payload;
+        this.k = k;
+        this.v = v;
+        this.token = token;
     }
 
-    /** Reads K and V on the driver, encodes them as Arrow IPC batches and broadcasts them. */
-    public static BroadcastKv create(JavaSparkContext jsc, TensorHeader k, TensorHeader v) {
+    /**
+     * K and V for every executor: read from the files by each executor when {@code fromFiles} (every executor
+     * on this machine; on a local master the driver reads them now, for its in-JVM executor), else read on the
+     * driver, encoded as Arrow IPC batches and broadcast.
+     */
+    public static BroadcastKv create(JavaSparkContext jsc, TensorHeader k, TensorHeader v, boolean fromFiles) {
+        if (fromFiles) {
+            BroadcastKv kv = new BroadcastKv(null, k, v, java.util.UUID.randomUUID().toString());
+            if (jsc.isLocal()) Decoded.of(kv.token, () -> Decoded.read(kv.token, k, v));
+            return kv;
+        }
         int sk = k.seq(), hkv = k.heads(), d = k.dim(), dv = v.dim();
         int batches = (sk + BATCH_TOKENS - 1) / BATCH_TOKENS;
         byte[][] ipc = new byte[batches][];
@@ -43,7 +64,17 @@ public final class BroadcastKv implements KvStrategy {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return new BroadcastKv(jsc.broadcast(new KvPayload(sk, hkv, d, dv, ipc)));
+        return new BroadcastKv(jsc.broadcast(new KvPayload(sk, hkv, d, dv, ipc)), k, v, null);
+    }
+
+    /** Whether executors read K/V from the files rather than from Spark's broadcast. */
+    public boolean fromFiles() {
+        return payload == null;
+    }
+
+    /** Lets this JVM's copy of K/V read from the files go once the job is over (the driver's, on a local master). */
+    public void release() {
+        if (payload == null) Decoded.release(token);
     }
 
     @Override
@@ -53,7 +84,8 @@ public final class BroadcastKv implements KvStrategy {
 
     @Override
     public Opened open() {
-        Decoded kv = Decoded.of(payload.id(), payload.value());
+        Decoded kv = payload == null ? Decoded.of(token, () -> Decoded.read(token, k, v))
+                : Decoded.of(new TorrentKey(payload.id(), payload.value()), () -> Decoded.decode(payload.id(), payload.value()));
         return new Opened() {
             @Override
             public void load(int group, int k0, int length, KvBlock dst) {
@@ -63,7 +95,7 @@ public final class BroadcastKv implements KvStrategy {
             /** Every task of the executor reads this one broadcast: a GPU keeps one copy for all of them. */
             @Override
             public Object residentKey() {
-                return "broadcast:" + payload.id();
+                return "broadcast:" + (payload == null ? token : payload.id());
             }
 
             @Override
@@ -93,38 +125,64 @@ public final class BroadcastKv implements KvStrategy {
         }
     }
 
+    /** A torrent broadcast's key: its id and the payload object (identity), as ids restart with every SparkContext. */
+    private record TorrentKey(long id, KvPayload payload) {
+    }
+
     /**
-     * K/V decoded once per executor JVM (the last broadcast seen is kept). Broadcast ids restart with
-     * every SparkContext, so a JVM that runs a second context (a Java program, a test) would find the
-     * previous job's K/V under the same id: the payload object itself is part of the key.
+     * K/V once per executor JVM (the last job's are kept). Broadcast ids restart with every SparkContext, so a
+     * JVM that runs a second context (a Java program, a test) would find the previous job's K/V under the same
+     * id: the payload object itself is part of a torrent key; K/V read from files are named by a job's token.
      */
     private static final class Decoded {
         private static Decoded last;
-        final long id;
-        final KvPayload payload;
+        final Object key;
         final int hkv;
         final float[] k;
         final float[] v;
 
-        private Decoded(long id, KvPayload p) {
-            this.id = id;
-            this.payload = p;
-            this.hkv = p.hkv;
-            this.k = new float[p.sk * p.hkv * p.d];
-            this.v = new float[p.sk * p.hkv * p.dv];
-            int t = 0;
-            for (byte[] b : p.batches) {
-                ArrowBatches.decode(b, "k", k, t * p.hkv * p.d);
-                t += ArrowBatches.decode(b, "v", v, t * p.hkv * p.dv);
-            }
+        private Decoded(Object key, int sk, int hkv, int d, int dv) {
+            this.key = key;
+            this.hkv = hkv;
+            this.k = new float[Math.multiplyExact(sk, hkv * d)];
+            this.v = new float[Math.multiplyExact(sk, hkv * dv)];
         }
 
-        static synchronized Decoded of(long id, KvPayload p) {
-            if (last == null || last.id != id || last.payload != p) {
+        static Decoded decode(long id, KvPayload p) {
+            Decoded kv = new Decoded(new TorrentKey(id, p), p.sk, p.hkv, p.d, p.dv);
+            int t = 0;
+            for (byte[] b : p.batches) {
+                ArrowBatches.decode(b, "k", kv.k, t * p.hkv * p.d);
+                t += ArrowBatches.decode(b, "v", kv.v, t * p.hkv * p.dv);
+            }
+            return kv;
+        }
+
+        static Decoded read(String token, TensorHeader kh, TensorHeader vh) {
+            int sk = kh.seq(), hkv = kh.heads(), d = kh.dim(), dv = vh.dim();
+            Decoded kv = new Decoded(token, sk, hkv, d, dv);
+            try (TensorReader kr = TensorFiles.open(kh); TensorReader vr = TensorFiles.open(vh)) {
+                for (int t0 = 0; t0 < sk; t0 += BATCH_TOKENS) {
+                    int n = Math.min(BATCH_TOKENS, sk - t0);
+                    kr.readRows(t0, n, kv.k, t0 * hkv * d);
+                    vr.readRows(t0, n, kv.v, t0 * hkv * dv);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return kv;
+        }
+
+        static synchronized Decoded of(Object key, java.util.function.Supplier<Decoded> make) {
+            if (last == null || !last.key.equals(key)) {
                 last = null; // let the previous job's arrays go before allocating
-                last = new Decoded(id, p);
+                last = make.get();
             }
             return last;
+        }
+
+        static synchronized void release(Object key) {
+            if (last != null && last.key.equals(key)) last = null;
         }
     }
 }
