@@ -109,7 +109,7 @@ class CliErrorsTest {
     void badSettingValuesNameTheFlagOrKeyBeforeSparkStarts() {
         String[] qkv = inputs(8, 8, 1, 1, 8, 8);
         String out = dir.resolve("o.npy").toString();
-        assertUserError(cli(run(qkv, out, "--balance", "fair")), "--balance", "'fair'", "expected one of lpt, none");
+        assertUserError(cli(run(qkv, out, "--balance", "fair")), "--balance", "'fair'", "expected one of guided, lpt, none");
         assertUserError(cli(run(qkv, out, "--strategy", "magic")), "--strategy", "broadcast");
         assertUserError(cli(run(qkv, out, "--threads", "0")), "--threads", "1..256");
         assertUserError(cli(run(qkv, out, "--precision", "fp8")), "--precision", "fp32, tf32, fp16, bf16");

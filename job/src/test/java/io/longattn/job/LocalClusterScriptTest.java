@@ -61,10 +61,11 @@ class LocalClusterScriptTest {
             }
             String log = err.toString(StandardCharsets.UTF_8);
             assertEquals(0, rc, log);
-            Matcher start = Pattern.compile("\\| (\\d+) partitions?: (.*) \\((balanced|contiguous|lpt)\\)").matcher(log);
+            Matcher start = Pattern.compile("\\| (\\d+) partitions?: (.*) \\((balanced|contiguous|guided)\\)").matcher(log);
             assertTrue(start.find(), log);
             assertEquals("2", start.group(1), log);
             assertTrue(start.group(2).matches("2 executors x 1 core registered after \\d+\\.\\d s"), start.group(2));
+            assertTrue(log.contains("each executor reads them from the files once: master " + url + " on a loopback address"), log);
             assertTrue(Files.size(dir.resolve("o.npy")) > 200 * 2 * 16 * 4);
             for (int w = 1; w <= 2; w++) {
                 try (var apps = Files.list(state.resolve("worker-" + w + "/work"))) {

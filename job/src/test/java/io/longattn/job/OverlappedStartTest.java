@@ -55,7 +55,8 @@ class OverlappedStartTest {
         }
         assertEquals(List.of("input_checks", "spark_start", "nonfinite_scan", "planning", "assignment", "kv_distribution",
                 "scheduling", "executor_setup", "compute", "output", "commit"), names, timeline);
-        assertTrue(sparkUp <= firstSparkPhase, "the job's Spark phases begin once Spark is up: " + timeline);
+        // the report rounds starts and lengths to milliseconds: their sum may pass the next start by one
+        assertTrue(sparkUp <= firstSparkPhase + 1e-3, "the job's Spark phases begin once Spark is up: " + timeline);
     }
 
     @Test

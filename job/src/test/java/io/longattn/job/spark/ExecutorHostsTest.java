@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ExecutorHostsTest {
-    /** An address of TEST-NET-1 (RFC 5737): never an address of this machine. */
-    private static final String ELSEWHERE = "192.0.2.7";
+    /** An address of TEST-NET-2 (RFC 5737): never an address of this machine. */
+    private static final String ELSEWHERE = "198.51.100.7";
 
     @Test
     void localMastersAndLoopbackStandaloneMastersRunEveryExecutorHere() {
