@@ -243,6 +243,13 @@ public final class JobLauncher {
         return configured != null ? configured : RegisteredExecutors.await(jsc);
     }
 
+    /**
+     * Work per task slot below which the default balance plans one task per slot (LPT), not guided: 10 GFLOP is a few
+     * seconds of one core; a 2,048-token causal job (1 GFLOP on 2 slots) spent 0.36 s of compute phase on 14
+     * guided tasks that computed for 0.06 s in all.
+     */
+    static final double GUIDED_MIN_FLOPS_PER_SLOT = 1e10;
+
     /** Decides the strategy and makes the plan: once per job. */
     private static Prepared withPlan(Prepared p, PartitionCount count) {
         double start = p.timeline().now();
@@ -258,9 +265,13 @@ public final class JobLauncher {
         ChunkPlan plan = JobPlanner.plan(new JobPlanner.PlanRequest(p.spec(), p.kernel(), partitions, p.budget(), p.qChunk(),
                 p.kvChunk(), strategy.strategy().splitsKeys(), p.threads(), p.sequences()));
         JobRequest.Inputs in = p.request().inputs();
+        // guided tasks pay for themselves when a slot has seconds of work; below that Spark's per-task cost dominates,
+        // so the default (not a requested guided) is one task per slot
+        Assignment.Policy balance = !conf.containsKey(Settings.BALANCE.key()) && p.balance() == Assignment.Policy.GUIDED
+                && plan.totalFlops() < GUIDED_MIN_FLOPS_PER_SLOT * partitions ? Assignment.Policy.BALANCED : p.balance();
         PlannedJob job = new PlannedJob(p.q(), p.k(), p.v(), in.out(), in.lse(), in.overwrite(), Settings.COMPRESSION.get(conf),
                 p.spec(), plan, partitions,
-                p.balance(), p.kernel(), strategy, Settings.BROADCAST_VIA.get(conf), Settings.OUTPUT_PARTITION_BYTES.get(conf), Settings.OUTPUT_WRITERS.get(conf),
+                balance, p.kernel(), strategy, Settings.BROADCAST_VIA.get(conf), Settings.OUTPUT_PARTITION_BYTES.get(conf), Settings.OUTPUT_WRITERS.get(conf),
                 Settings.WARMUP_MILLIS.get(conf),
                 Settings.PROGRESS_SECONDS.get(conf), Settings.FAIL_FIRST_ATTEMPT.get(conf), Settings.FAIL_AT_UNIT.get(conf));
         p.timeline().since("planning", start);

@@ -140,7 +140,8 @@ class JobEndToEndTest {
     void causalMhaOverNpyMatchesReference() throws Exception {
         String[] qkv = TestData.write(dir, ".npy", 300, 300, 2, 2, 32, 32, 11);
         String out = dir.resolve("o.npy").toString(), lse = dir.resolve("lse.npy").toString();
-        Map<String, String> opt = options("spark.longattn.qChunk", "64", "spark.longattn.kvChunk", "48", "spark.longattn.partitions", "3");
+        Map<String, String> opt = options("spark.longattn.qChunk", "64", "spark.longattn.kvChunk", "48", "spark.longattn.partitions", "3",
+                "spark.longattn.balance", "guided");
         String reportPath = dir.resolve("report.json").toString();
         JobSummary s = run(qkv, out, lse, true, null, null, null, opt, reportPath);
         assertEquals(3, s.job().partitions());
@@ -272,6 +273,9 @@ class JobEndToEndTest {
                 "executor_setup", "compute", "output", "commit"), names, timeline);
         String tasks = timeline.split("\"task_seconds\": \\[")[1].split("]")[0];
         assertEquals(s.tasks(), tasks.split(",").length, "one compute time per task: " + timeline);
+        // a job this small (well under 10 GFLOP per partition) runs one task per partition unless guided is asked for
+        assertEquals(io.longattn.partitioner.Assignment.Policy.BALANCED, s.job().balance());
+        assertEquals(3, s.tasks());
     }
 
     @Test

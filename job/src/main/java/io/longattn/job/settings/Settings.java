@@ -47,7 +47,7 @@ public final class Settings {
     public static final Setting<Assignment.Policy> BALANCE = Setting.builder("spark.longattn.balance").flag("--balance")
             .doc("Assignment of units to partitions: guided (about 6 tasks per partition, shrinking from the costliest to the"
                     + " cheapest, which Spark hands to whichever slot is free), lpt (one task per partition, balanced, longest first)"
-                    + " or none (one per partition, contiguous).")
+                    + " or none (one per partition, contiguous). Unset, guided, or lpt for jobs under 10 GFLOP per partition.")
             .choiceConf(orderedMap("guided", Assignment.Policy.GUIDED, "lpt", Assignment.Policy.BALANCED, "none", Assignment.Policy.CONTIGUOUS),
                     Assignment.Policy.GUIDED);
     public static final Setting<Strategy> STRATEGY = Setting.builder("spark.longattn.strategy").flag("--strategy")
@@ -78,8 +78,7 @@ public final class Settings {
     public static final Setting<Integer> LOCAL_WARMUP_MILLIS = Setting.builder("spark.longattn.localWarmupMillis")
             .doc("On a local master, where the driver is the executor: while Spark starts on a thread of its own, the driver"
                     + " runs the kernel on a small problem with the job's options, until Spark is up or for at most this many"
-                    + " milliseconds, so the first units run compiled code (jobs of less than 10 GFLOP per task slot skip it:"
-                    + " their first units warm the kernel as cheaply); 0 turns it off.")
+                    + " milliseconds, so the first units run compiled code; 0 turns it off.")
             .intConf(0, 600_000, 3000);
     public static final Setting<BroadcastVia> BROADCAST_VIA = Setting.builder("spark.longattn.broadcastVia")
             .doc("How broadcast K/V reach each executor JVM: files (each executor reads the input files once, which it sees as it"
