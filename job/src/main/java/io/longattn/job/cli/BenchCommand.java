@@ -52,6 +52,10 @@ final class BenchCommand implements Runnable {
                 + " temporary directory, deleted afterwards).")
         String dir;
         @Option(names = "--json", description = "One JSON object instead of the text line.") boolean json;
+        @Option(names = "--kernel-budget", paramLabel = "S", description = "Seconds one timed kernel repetition may take"
+                + " (default 20); above it the kernel is timed on an evenly spaced sample of the query chunks and its time"
+                + " scaled to the whole work by the sample's share of the FLOPs.")
+        double kernelBudget = 20;
 
         @Override
         public SettingFlags settingFlags() {
@@ -104,18 +108,25 @@ final class BenchCommand implements Runnable {
             o.minWarmupSeconds = 0;
             o.reps = reps;
             o.skipPeak = true;
+            if (!(kernelBudget > 0)) throw new UserError("--kernel-budget", kernelBudget + " is not a number of seconds", "a number > 0");
+            o.maxRepSeconds = kernelBudget;
             KernelBench.Result k = KernelBench.run(o).get(0);
-            double ratio = s.seconds() / k.seconds();
+            // above its time budget the kernel is timed on an evenly spaced sample of the query chunks, its FLOPs counted
+            // over exactly those: the whole work then takes the sample's seconds over the sample's share of the FLOPs
+            double kernelSeconds = k.seconds() / k.sampledFraction();
+            double ratio = s.seconds() / kernelSeconds;
+            String sampled = k.sampledFraction() < 1 ? String.format(Locale.ROOT, ", timed on %.1f%% of the work and scaled to all of it",
+                    100 * k.sampledFraction()) : "";
             if (json) {
                 System.out.println(new Json().put("shape", j.spec().describe()).put("partitions", j.partitions())
                         .put("job_seconds", s.seconds()).put("job_gflops", s.gflops()).put("kernel", k.kernel())
-                        .put("kernel_threads", o.threads).put("parallel_units", o.parallelUnits).put("kernel_seconds", k.seconds())
-                        .put("kernel_gflops", k.gflops()).put("ratio", ratio));
+                        .put("kernel_threads", o.threads).put("parallel_units", o.parallelUnits).put("kernel_seconds", kernelSeconds)
+                        .put("kernel_sampled_fraction", k.sampledFraction()).put("kernel_gflops", k.gflops()).put("ratio", ratio));
             } else {
                 System.out.printf(Locale.ROOT, "%s | job %.3f s (%.1f GFLOP/s, %s) | kernel %s %.3f s (%.1f GFLOP/s, %s,"
-                                + " median of %d) | job/kernel %.3f%n", j.spec().describe(), s.seconds(), s.gflops(),
-                        Plural.of(j.partitions(), "partition"), k.kernel(), k.seconds(), k.gflops(),
-                        o.parallelUnits ? Plural.of(o.threads, "parallel unit") : Plural.of(o.threads, "thread"), k.reps(), ratio);
+                                + " median of %d%s) | job/kernel %.3f%n", j.spec().describe(), s.seconds(), s.gflops(),
+                        Plural.of(j.partitions(), "partition"), k.kernel(), kernelSeconds, k.gflops(),
+                        o.parallelUnits ? Plural.of(o.threads, "parallel unit") : Plural.of(o.threads, "thread"), k.reps(), sampled, ratio);
             }
             return 0;
         }

@@ -59,6 +59,17 @@ class BenchJobTest {
     }
 
     @Test
+    void aKernelTimedOnASampleIsScaledToTheJobsWholeWork() {
+        Outcome o = bench("--json", "--dir", dir.toString(), "--kernel-budget", "1e-6");
+        assertEquals(0, o.code(), o.err());
+        double fraction = number(o.out(), "kernel_sampled_fraction");
+        assertTrue(fraction < 1, "a budget of a microsecond times a sample: " + o.out());
+        double jobFlops = number(o.out(), "job_gflops") * number(o.out(), "job_seconds");
+        double kernelFlops = number(o.out(), "kernel_gflops") * number(o.out(), "kernel_seconds");
+        assertEquals(jobFlops, kernelFlops, 1e-6 * jobFlops, "the kernel's time is for the job's whole work: " + o.out());
+    }
+
+    @Test
     void theTextLineNamesTheThreeFigures() {
         Outcome o = bench("--dir", dir.toString());
         assertEquals(0, o.code(), o.err());
