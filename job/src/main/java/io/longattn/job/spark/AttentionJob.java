@@ -6,7 +6,6 @@ import io.longattn.job.io.TensorWriter;
 import io.longattn.job.UserError;
 import io.longattn.job.io.PlacedNpyOutput;
 import io.longattn.job.report.JobSummary;
-import io.longattn.job.report.SlotTimes;
 import io.longattn.job.settings.Settings;
 import io.longattn.job.report.Timeline;
 import io.longattn.job.strategy.BroadcastKv;
@@ -47,11 +46,6 @@ public final class AttentionJob {
      * Runs the planned job and writes every row into outputs, which the caller commits (with its report); the
      * timeline gets the driver's and the tasks' phases, the output files' forcing to disk included as commit.
      */
-    public static JobSummary run(JavaSparkContext jsc, PlannedJob r, PrintStream log, Timeline timeline, OutputGroup outputs) {
-        return run(jsc, r, ExecutorHosts.of(jsc), log, timeline, outputs);
-    }
-
-    /** As {@link #run(JavaSparkContext, PlannedJob, PrintStream, Timeline, OutputGroup)} with where the executors run. */
     public static JobSummary run(JavaSparkContext jsc, PlannedJob r, ExecutorHosts hosts, PrintStream log, Timeline timeline,
                                  OutputGroup outputs) {
         long t0 = System.nanoTime();
@@ -144,19 +138,12 @@ public final class AttentionJob {
         // set-up ends when every slot computes: the first tasks to start, one per slot (guided jobs start more later)
         List<TaskClock.Task> byStart = new ArrayList<>(tasks);
         byStart.sort(java.util.Comparator.comparingLong(TaskClock.Task::startedAt));
-        int slots = slots(tasks);
+        int slots = TaskClock.slotSeconds(tasks).length;
         for (int i = 0; i < Math.min(slots, byStart.size()); i++) allComputing = Math.max(allComputing, byStart.get(i).computingAt());
         timeline.add("scheduling", submitted, timeline.atMillis(started), null);
         timeline.add("executor_setup", timeline.atMillis(started), timeline.atMillis(allComputing), null);
         timeline.add("compute", timeline.atMillis(computing), timeline.atMillis(done), compute, device ? kernel : null);
         return timeline.atMillis(done);
-    }
-
-    /** The task slots the tasks ran on, from their stamps. */
-    private static int slots(List<TaskClock.Task> tasks) {
-        List<SlotTimes.Span> spans = new ArrayList<>();
-        for (TaskClock.Task t : tasks) spans.add(new SlotTimes.Span(t.executor(), t.startedAt(), t.doneAt()));
-        return SlotTimes.busySeconds(spans).length;
     }
 
     /** Whether executors write the rows in place (see {@link OutputWriters}); a UserError when they are asked to but cannot. */

@@ -65,6 +65,13 @@ final class TaskClock implements Serializable {
         doneAt.add(epochMillis);
     }
 
+    /** What each task slot ran in all, from the tasks' own stamps (see {@link SlotTimes}). */
+    static double[] slotSeconds(List<Task> tasks) {
+        List<SlotTimes.Span> spans = new ArrayList<>();
+        for (Task t : tasks) spans.add(new SlotTimes.Span(t.executor(), t.startedAt(), t.doneAt()));
+        return SlotTimes.busySeconds(spans);
+    }
+
     /** Collects the stamps of the tasks that ran units and succeeded. */
     final class Listener extends SparkListener {
         private final List<Task> tasks = new ArrayList<>();
@@ -94,11 +101,8 @@ final class TaskClock implements Serializable {
             return new ArrayList<>(tasks);
         }
 
-        /** What each task slot ran in all, from the tasks' own stamps (see {@link SlotTimes}). */
         synchronized double[] slotSeconds() {
-            List<SlotTimes.Span> spans = new ArrayList<>();
-            for (Task t : tasks) spans.add(new SlotTimes.Span(t.executor(), t.startedAt(), t.doneAt()));
-            return SlotTimes.busySeconds(spans);
+            return TaskClock.slotSeconds(tasks);
         }
 
         private long value(SparkListenerTaskEnd end, LongAccumulator acc) {

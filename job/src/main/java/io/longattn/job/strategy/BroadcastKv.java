@@ -67,11 +67,6 @@ public final class BroadcastKv implements KvStrategy {
         return new BroadcastKv(jsc.broadcast(new KvPayload(sk, hkv, d, dv, ipc)), k, v, null);
     }
 
-    /** Whether executors read K/V from the files rather than from Spark's broadcast. */
-    public boolean fromFiles() {
-        return payload == null;
-    }
-
     /** Lets this JVM's copy of K/V read from the files go once the job is over (the driver's, on a local master). */
     public void release() {
         if (payload == null) Decoded.release(token);
