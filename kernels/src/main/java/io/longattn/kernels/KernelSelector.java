@@ -20,9 +20,9 @@ import java.util.logging.Logger;
  * each fallback; the job uses {@link #standard()}.
  */
 public final class KernelSelector {
-    private static final Logger LOG = Logger.getLogger(KernelSelector.class.getName());
     public static final String AUTO = "auto";
     private static volatile KernelSelector standard;
+    private static volatile boolean logFallbacks = true;
 
     private final List<KernelProvider> providers;
 
@@ -188,6 +188,20 @@ public final class KernelSelector {
         return select(requested).create(spec, threads);
     }
 
+    /**
+     * Whether {@code auto} logs the better providers it skipped (java.util.logging, INFO; on by default). The
+     * command line prints the pick and why itself and turns this off: the logging system's set-up scans every jar
+     * on the class path for a logger backend, a tenth of a second or more of a small job's start.
+     */
+    public static void logFallbacks(boolean on) {
+        logFallbacks = on;
+    }
+
+    /** Created on the first fallback logged, not with the selector. */
+    private static final class Log {
+        static final Logger LOG = Logger.getLogger(KernelSelector.class.getName());
+    }
+
     private Choice auto() {
         StringBuilder skipped = new StringBuilder();
         for (KernelProvider p : providers) {
@@ -195,7 +209,7 @@ public final class KernelSelector {
             if (a.usable()) {
                 String found = p.describe().isEmpty() ? a.reason() : p.describe();
                 String reason = "auto: " + p.name() + " (" + found + ")" + skipped;
-                if (skipped.length() > 0) LOG.info("kernel " + reason);
+                if (skipped.length() > 0 && logFallbacks) Log.LOG.info("kernel " + reason);
                 return new Choice(p, reason);
             }
             skipped.append("; ").append(p.name()).append(" not usable: ").append(a.reason());

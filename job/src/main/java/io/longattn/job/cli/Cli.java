@@ -1,6 +1,7 @@
 package io.longattn.job.cli;
 
 import io.longattn.job.UserError;
+import io.longattn.kernels.KernelSelector;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -17,16 +18,10 @@ import java.util.concurrent.Callable;
         subcommands = {RunCommand.class, GenCommand.class, DemoCommand.class, PlanCommand.class, BenchCommand.class, ScaleCommand.class,
                 SettingsCommand.class, CommandLine.HelpCommand.class})
 public final class Cli implements Callable<Integer> {
-    /**
-     * The kernel selector logs its fallbacks through java.util.logging, whose console default is two
-     * INFO lines per message on stderr; the commands print the kernel and why themselves. Held here:
-     * JUL keeps loggers only weakly, and a collected logger forgets its level.
-     */
-    private static final java.util.logging.Logger KERNEL_LOG = java.util.logging.Logger.getLogger("io.longattn.kernels");
-
     /** Runs a command line and returns the exit status. */
     public static int execute(String... args) {
-        KERNEL_LOG.setLevel(java.util.logging.Level.WARNING);
+        // the commands print the kernel and why; JUL's console default would add two INFO lines per fallback
+        KernelSelector.logFallbacks(false);
         CommandLine cl = commandLine();
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> handle(ex, parsed.hasMatchedOption("--verbose")
                 || java.util.Arrays.asList(args).contains("--verbose"), cmd.getErr()));
