@@ -1,5 +1,6 @@
 package io.longattn.job;
 
+import io.longattn.partitioner.ChunkPlan;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -71,7 +72,7 @@ class PlanCommandTest {
     void kernelThreadsGiveLargerQueryChunksAndTwoKvBlocks() {
         String one = stdout("plan", "--seq", "65536", "--heads", "2", "--dim", "64", "--partitions", "2", "--json");
         String many = stdout("plan", "--seq", "65536", "--heads", "2", "--dim", "64", "--partitions", "2", "--threads", "16", "--json");
-        assertEquals(256, field(one, "q_chunk"));
+        assertEquals(ChunkPlan.DEFAULT_QUERY_CHUNK, field(one, "q_chunk"));
         assertEquals(2048, field(many, "q_chunk")); // 16 threads x 128 rows, one query head per kv head
         String text = stdout("plan", "--seq", "65536", "--heads", "2", "--dim", "64", "--partitions", "2", "--threads", "16");
         assertTrue(text.contains("kv blocks of one head, current + next"), text);

@@ -21,7 +21,7 @@ class ChunkPlanTest {
         assertEquals(small.kvChunk(), large.kvChunk());
         assertEquals(small.workingSet(), large.workingSet());
         assertEquals(small.workingSetBytes(), large.workingSetBytes());
-        assertTrue(large.workingSetBytes() < 8L << 20, "a few MiB: " + large.workingSetBytes());
+        assertTrue(large.workingSetBytes() < 16L << 20, "a few MiB: " + large.workingSetBytes());
         assertEquals(16 * small.chunks(), large.chunks());
     }
 

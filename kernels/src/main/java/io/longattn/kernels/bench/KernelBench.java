@@ -10,9 +10,11 @@ import io.longattn.kernels.UnitRunner;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -32,8 +34,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Threads: {@code simd} gets {@code threads} through its own worker threads
  * (a kernel whose traits say it has threads of its own: every kv block is split between them by query-row tiles),
  * or with {@link Options#parallelUnits} as parallel units. A kernel without threads of its own
- * ({@code scalar}) always runs {@code threads} parallel units (each thread its own kernel and runner
- * over an interleaved share of the query chunks).
+ * ({@code scalar}) always runs {@code threads} parallel units (each thread its own kernel and runner,
+ * taking the next query chunk, costliest first, when free).
  *
  * <p>Slow kernels: before timing, one query chunk is timed and the cost of a full repetition
  * estimated. When that exceeds {@code maxRepSeconds} (default 20 s; the scalar kernel at 16384^2 runs
@@ -88,7 +90,8 @@ public final class KernelBench {
         public boolean interleavePeak = true;
         /**
          * With threads > 1, run simd as {@code threads} parallel units (one single-threaded kernel per
-         * thread, query chunks dealt round-robin) instead of one kernel with its own threads.
+         * thread, each taking the next query chunk, costliest first, when free) instead of one kernel with its own
+         * threads.
          */
         public boolean parallelUnits = false;
 
@@ -227,11 +230,8 @@ public final class KernelBench {
                 for (int i = 0; i < chunks; i++) sample[i] = i;
             }
             double flops = 0, allFlops = spec.flops();
-            for (int c : sample) {
-                int q0 = c * qChunk;
-                flops += 2.0 * spec.mask().unmaskedPairs(q0, Math.min(qChunk, spec.sq() - q0)) * spec.hq()
-                        * (spec.d() + spec.dv());
-            }
+            for (int c : sample) flops += 2.0 * chunkPairs(spec, qChunk, c) * spec.hq() * (spec.d() + spec.dv());
+            sample = costliestFirst(spec, qChunk, sample);
             warmUp(work, sample, warmup, o.minWarmupSeconds);
             double[] secs = new double[reps];
             List<Double> peaks = new ArrayList<>();
@@ -257,6 +257,21 @@ public final class KernelBench {
      * boxed and ~20x slower until C2 has compiled them, and on a loaded machine (measured with the
      * process pinned to one core on the device) C2 can take longer than two short repetitions.
      */
+    /**
+     * The chunks in the order parallel units take them: costliest first, as a job's free slots take its guided
+     * partitions (dealt round-robin, a causal mask gave the last of 16 units ~1.5x the mean work).
+     */
+    static int[] costliestFirst(AttentionSpec spec, int qChunk, int[] chunks) {
+        return Arrays.stream(chunks).boxed()
+                .sorted(Comparator.comparingLong((Integer c) -> chunkPairs(spec, qChunk, c)).reversed())
+                .mapToInt(Integer::intValue).toArray();
+    }
+
+    private static long chunkPairs(AttentionSpec spec, int qChunk, int chunk) {
+        int q0 = chunk * qChunk;
+        return spec.mask().unmaskedPairs(q0, Math.min(qChunk, spec.sq() - q0));
+    }
+
     private static void warmUp(Work work, int[] sample, int warmup, double minSeconds) {
         long start = System.nanoTime();
         double best = Double.MAX_VALUE, last = Double.MAX_VALUE;
@@ -279,8 +294,8 @@ public final class KernelBench {
 
     /**
      * The work of one repetition: the given query chunks x every kv group through UnitRunners.
-     * simd: one runner, the kernel's own threads. Others: one runner and kernel per thread, chunks
-     * dealt round-robin.
+     * simd: one runner, the kernel's own threads. Others: one runner and kernel per thread, each taking the
+     * next chunk when free.
      */
     private static final class Work implements AutoCloseable {
         final AttentionSpec spec;
@@ -312,10 +327,12 @@ public final class KernelBench {
             source = LocalAttention.arrays(spec, in.k(), in.v());
         }
 
+        /** The chunks, in this order: each free lane takes the next one. */
         void run(int[] chunks) {
             int lanes = runners.length;
+            AtomicInteger next = new AtomicInteger();
             if (lanes == 1) {
-                runLane(0, chunks);
+                runLane(0, chunks, next);
                 return;
             }
             Thread[] ts = new Thread[lanes - 1];
@@ -324,14 +341,14 @@ public final class KernelBench {
                 final int lane = t;
                 ts[t - 1] = new Thread(() -> {
                     try {
-                        runLane(lane, chunks);
+                        runLane(lane, chunks, next);
                     } catch (Throwable e) {
                         err.compareAndSet(null, e);
                     }
                 }, "longattn-bench-" + t);
                 ts[t - 1].start();
             }
-            runLane(0, chunks);
+            runLane(0, chunks, next);
             for (Thread t : ts) {
                 try {
                     t.join();
@@ -343,10 +360,10 @@ public final class KernelBench {
             if (err.get() != null) throw new IllegalStateException("benchmark thread failed", err.get());
         }
 
-        private void runLane(int lane, int[] chunks) {
-            int lanes = runners.length, hg = spec.groupSize(), hq = spec.hq();
+        private void runLane(int lane, int[] chunks, AtomicInteger next) {
+            int hg = spec.groupSize(), hq = spec.hq();
             UnitRunner runner = runners[lane];
-            for (int i = lane; i < chunks.length; i += lanes) {
+            for (int i = next.getAndIncrement(); i < chunks.length; i = next.getAndIncrement()) {
                 int q0 = chunks[i] * qChunk;
                 int tokens = Math.min(qChunk, spec.sq() - q0);
                 for (int g = 0; g < spec.hkv(); g++) {

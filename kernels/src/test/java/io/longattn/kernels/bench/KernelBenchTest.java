@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -99,6 +100,19 @@ class KernelBenchTest {
         assertEquals(512, o.queryChunk("simd", 16));
         o.qChunk = 96;
         assertEquals(96, o.queryChunk("simd", 1));
+    }
+
+    @Test
+    void parallelUnitsTakeCausalChunksCostliestFirst() {
+        io.longattn.kernels.AttentionSpec causal = new io.longattn.kernels.AttentionSpec(950, 950, 1, 1, 64, 64,
+                0.125f, true, -1, 0, 0f);
+        // the last chunk (rows 900-949) is short: between chunks 5 and 4
+        assertArrayEquals(new int[]{8, 7, 6, 5, 9, 4, 3, 2, 1, 0},
+                KernelBench.costliestFirst(causal, 100, new int[]{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+        io.longattn.kernels.AttentionSpec full = new io.longattn.kernels.AttentionSpec(1000, 1000, 1, 1, 64, 64,
+                0.125f, false, -1, -1, 0f);
+        // equal costs keep their order
+        assertArrayEquals(new int[]{3, 1, 2}, KernelBench.costliestFirst(full, 100, new int[]{3, 1, 2}));
     }
 
     @Test
