@@ -25,10 +25,12 @@ public final class ChunkPlan implements Serializable {
 
     /**
      * Query tokens per unit when nothing asks otherwise. A CPU kernel packs every K/V block once per call, for
-     * all the unit's rows, so small units pay that packing (and a task's per-unit reads and writes) more often:
-     * on the 16-core device, 16 SIMD units ran 1,126 GFLOP/s at 256 tokens and 1,179 at 1,024, and a
-     * 262,144-token causal job on local[16] took 20.1 s at 256 against 17.3 s at 1,024. Plans halve it where a
-     * partition would get fewer than {@link #UNITS_PER_PARTITION} units or a mask leaves them unbalanced.
+     * all the unit's rows, so small units pay that packing (and a task's per-unit reads and writes) more often.
+     * On the 16-core device (local[16], causal, 2 heads, D=64; its speed drifted up to 2x between runs, so
+     * compare within a run): at 65,536 tokens the bare units ran 1,267 GFLOP/s at 1,024 tokens against 1,024
+     * at 256; at 262,144 the job's wall over its bare units was 1.12, 1.14, 1.16 at 1,024 against 1.09, 1.18,
+     * 1.23, 1.29 at 256. Plans halve it where a partition would get fewer than {@link #UNITS_PER_PARTITION}
+     * units or a mask leaves them unbalanced.
      */
     public static final int DEFAULT_QUERY_CHUNK = 1024;
     public static final int DEFAULT_KV_CHUNK = 512;

@@ -45,7 +45,7 @@ public final class Settings {
                     + " maxRegisteredResourcesWaitingTime).")
             .intConf(0, 1_000_000, 0);
     public static final Setting<Assignment.Policy> BALANCE = Setting.builder("spark.longattn.balance").flag("--balance")
-            .doc("Assignment of units to partitions: guided (about 6 tasks per partition, shrinking from the costliest to the"
+            .doc("Assignment of units to partitions: guided (about 9 tasks per partition, shrinking from the costliest to the"
                     + " cheapest, which Spark hands to whichever slot is free), lpt (one task per partition, balanced, longest first)"
                     + " or none (one per partition, contiguous). Unset, guided, or lpt for jobs under 10 GFLOP per partition.")
             .choiceConf(orderedMap("guided", Assignment.Policy.GUIDED, "lpt", Assignment.Policy.BALANCED, "none", Assignment.Policy.CONTIGUOUS),
