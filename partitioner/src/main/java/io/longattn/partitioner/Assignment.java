@@ -35,10 +35,15 @@ public final class Assignment implements Serializable {
 
     /** @param partitions the task slots: the partitions themselves, except for guided, which makes more */
     public static Assignment of(Policy policy, List<UnitOfWork> units, int partitions) {
+        return of(policy, units, partitions, 1);
+    }
+
+    /** As {@link #of(Policy, List, int)}, with guided partitions of at least {@code minGuidedCost} (see {@link #guided}). */
+    public static Assignment of(Policy policy, List<UnitOfWork> units, int partitions, long minGuidedCost) {
         return switch (policy) {
             case BALANCED -> balanced(units, partitions);
             case CONTIGUOUS -> contiguous(units, partitions);
-            case GUIDED -> guided(units, partitions);
+            case GUIDED -> guided(units, partitions, minGuidedCost);
         };
     }
 
@@ -53,6 +58,15 @@ public final class Assignment implements Serializable {
      * are not; never fewer than min(slots, units).
      */
     public static Assignment guided(List<UnitOfWork> units, int slots) {
+        return guided(units, slots, 1);
+    }
+
+    /**
+     * As {@link #guided(List, int)}, with no partition below {@code minCost} (unless its units run out): each task
+     * has a fixed cost of its own (the 65,536-token job's last guided tasks on 2 cores took ~0.1 s more than
+     * their work), so a caller that knows the work per cost unit keeps the smallest partitions well above it.
+     */
+    public static Assignment guided(List<UnitOfWork> units, int slots, long minCost) {
         // one slot has nobody to balance against
         if (slots == 1) return balanced(units, 1).as(Policy.GUIDED);
         int n = units.size();
@@ -60,7 +74,7 @@ public final class Assignment implements Serializable {
         Arrays.sort(sorted, Comparator.comparingLong((UnitOfWork u) -> -u.cost).thenComparingInt(u -> u.index));
         long total = 0;
         for (UnitOfWork u : sorted) total += u.cost;
-        long floor = Math.max(1, total / (GUIDED_SMALLEST * (long) slots));
+        long floor = Math.max(Math.max(1, minCost), total / (GUIDED_SMALLEST * (long) slots));
         int[] of = new int[n];
         List<Long> loads = new ArrayList<>();
         long remaining = total;

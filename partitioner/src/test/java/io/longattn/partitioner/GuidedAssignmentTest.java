@@ -39,6 +39,27 @@ class GuidedAssignmentTest {
     }
 
     @Test
+    void aMinimumCostKeepsTheLastPartitionsLarger() {
+        List<UnitOfWork> units = causalUnits(262_144, 512, 2);
+        long total = 0, largest = 0;
+        for (UnitOfWork u : units) {
+            total += u.cost;
+            largest = Math.max(largest, u.cost);
+        }
+        Assignment fine = Assignment.guided(units, 2);
+        long min = total / 40;
+        Assignment coarse = Assignment.guided(units, 2, min);
+        assertTrue(coarse.partitions() < fine.partitions(), coarse.partitions() + " vs " + fine.partitions());
+        long[] load = coarse.loads();
+        // every partition but the one the units ran out on is within one unit of the minimum (a partition stops
+        // before the unit that would take it past its target)
+        for (int p = 0; p < load.length - 1; p++) assertTrue(load[p] > min - largest, p + ": " + load[p]);
+        int count = 0;
+        for (List<UnitOfWork> p : coarse.byPartition(units)) count += p.size();
+        assertEquals(units.size(), count);
+    }
+
+    @Test
     void oneSlotIsOnePartitionAndFewUnitsStillFillEverySlot() {
         List<UnitOfWork> units = causalUnits(4096, 512, 1); // 8 units
         assertEquals(1, Assignment.guided(units, 1).partitions());
