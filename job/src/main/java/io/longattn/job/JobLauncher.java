@@ -250,6 +250,14 @@ public final class JobLauncher {
      */
     static final double GUIDED_MIN_FLOPS_PER_SLOT = 1e10;
 
+    /**
+     * The default guided balance's smallest partition, about half a second of one core at 50-85 GFLOP/s: a task
+     * costs ~0.1 s beyond its units on a 2-core local master (the last guided tasks of a 65,536-token causal job,
+     * 8.6 GFLOP each, took 0.15-0.26 s). A guided balance asked for by name keeps the plain rule (partitions down
+     * to 1/64 of a slot's share, whatever their size).
+     */
+    static final double GUIDED_MIN_PARTITION_FLOPS = 4e10;
+
     /** Decides the strategy and makes the plan: once per job. */
     private static Prepared withPlan(Prepared p, PartitionCount count) {
         double start = p.timeline().now();
@@ -271,7 +279,7 @@ public final class JobLauncher {
                 && plan.totalFlops() < GUIDED_MIN_FLOPS_PER_SLOT * partitions ? Assignment.Policy.BALANCED : p.balance();
         PlannedJob job = new PlannedJob(p.q(), p.k(), p.v(), in.out(), in.lse(), in.overwrite(), Settings.COMPRESSION.get(conf),
                 p.spec(), plan, partitions,
-                balance, p.kernel(), strategy, Settings.BROADCAST_VIA.get(conf), Settings.OUTPUT_PARTITION_BYTES.get(conf), Settings.OUTPUT_WRITERS.get(conf),
+                balance, conf.containsKey(Settings.BALANCE.key()) ? 0 : GUIDED_MIN_PARTITION_FLOPS, p.kernel(), strategy, Settings.BROADCAST_VIA.get(conf), Settings.OUTPUT_PARTITION_BYTES.get(conf), Settings.OUTPUT_WRITERS.get(conf),
                 Settings.WARMUP_MILLIS.get(conf),
                 Settings.PROGRESS_SECONDS.get(conf), Settings.FAIL_FIRST_ATTEMPT.get(conf), Settings.FAIL_AT_UNIT.get(conf));
         p.timeline().since("planning", start);

@@ -38,12 +38,6 @@ import java.util.List;
 public final class AttentionJob {
     static final String JOB_GROUP = "longattn";
     static final String COMPUTE_STAGE = "longattn: compute units";
-    /**
-     * The smallest guided partition's work, about half a second of one core at 50-85 GFLOP/s: a task costs ~0.1 s
-     * beyond its units on a 2-core local master (the last guided tasks of a 65,536-token causal job, 8.6 GFLOP
-     * each, took 0.15-0.26 s).
-     */
-    static final double GUIDED_MIN_PARTITION_FLOPS = 4e10;
 
     private AttentionJob() {
     }
@@ -60,7 +54,7 @@ public final class AttentionJob {
         List<UnitOfWork> units = plan.units();
         double assignStart = timeline.now();
         // a unit's cost is its unmasked pairs x query heads: 2 (D + Dv) FLOPs each
-        long minGuidedCost = (long) (GUIDED_MIN_PARTITION_FLOPS / (2.0 * (spec.d() + spec.dv())));
+        long minGuidedCost = (long) (r.guidedMinFlops() / (2.0 * (spec.d() + spec.dv())));
         Assignment assignment = Assignment.of(r.balance(), units, r.partitions(), minGuidedCost);
         timeline.since("assignment", assignStart);
         jsc.setJobGroup(JOB_GROUP, "LongAttn " + spec.describe(), true);
