@@ -274,12 +274,13 @@ public final class JobLauncher {
                 p.kvChunk(), strategy.strategy().splitsKeys(), p.threads(), p.sequences()));
         JobRequest.Inputs in = p.request().inputs();
         // guided tasks pay for themselves when a slot has seconds of work; below that Spark's per-task cost dominates,
-        // so the default (not a requested guided) is one task per slot
-        Assignment.Policy balance = !conf.containsKey(Settings.BALANCE.key()) && p.balance() == Assignment.Policy.GUIDED
+        // so the default (not a requested guided) is one task per slot, and its guided partitions have a minimum
+        boolean balanceAsked = conf.containsKey(Settings.BALANCE.key());
+        Assignment.Policy balance = !balanceAsked && p.balance() == Assignment.Policy.GUIDED
                 && plan.totalFlops() < GUIDED_MIN_FLOPS_PER_SLOT * partitions ? Assignment.Policy.BALANCED : p.balance();
         PlannedJob job = new PlannedJob(p.q(), p.k(), p.v(), in.out(), in.lse(), in.overwrite(), Settings.COMPRESSION.get(conf),
                 p.spec(), plan, partitions,
-                balance, conf.containsKey(Settings.BALANCE.key()) ? 0 : GUIDED_MIN_PARTITION_FLOPS, p.kernel(), strategy, Settings.BROADCAST_VIA.get(conf), Settings.OUTPUT_PARTITION_BYTES.get(conf), Settings.OUTPUT_WRITERS.get(conf),
+                balance, balanceAsked ? 0 : GUIDED_MIN_PARTITION_FLOPS, p.kernel(), strategy, Settings.BROADCAST_VIA.get(conf), Settings.OUTPUT_PARTITION_BYTES.get(conf), Settings.OUTPUT_WRITERS.get(conf),
                 Settings.WARMUP_MILLIS.get(conf),
                 Settings.PROGRESS_SECONDS.get(conf), Settings.FAIL_FIRST_ATTEMPT.get(conf), Settings.FAIL_AT_UNIT.get(conf));
         p.timeline().since("planning", start);
