@@ -436,3 +436,4 @@ extern "C" __global__ void longattn_merge_splits(const float* __restrict__ part_
 
 // The tensor-core kernels (--precision tf32, fp16, bf16) share this file's helpers, masks and merge.
 #include "attention_tc.cuh"
+#include "attention_wg.cuh"

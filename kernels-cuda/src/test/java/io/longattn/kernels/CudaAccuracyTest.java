@@ -35,6 +35,11 @@ class CudaAccuracyTest {
 
     /** The job's unit path: each (query chunk, kv group) is one launch over keys [0, sk). */
     static LocalAttention.Result units(AttentionSpec spec, Oracle.Inputs in, int queryChunk) {
+        return units(spec, in, queryChunk, true);
+    }
+
+    /** {@link #units}, on the mma.sync tensor-core kernels even on a Hopper when {@code wgmma} is false. */
+    static LocalAttention.Result units(AttentionSpec spec, Oracle.Inputs in, int queryChunk, boolean wgmma) {
         int sq = spec.sq(), hq = spec.hq(), hg = spec.groupSize(), dv = spec.dv();
         float[] o = new float[sq * hq * dv];
         float[] lse = new float[sq * hq];
@@ -44,7 +49,7 @@ class CudaAccuracyTest {
         QueryChunk chunk = new QueryChunk(queryChunk, hg, spec.d());
         float[] chunkOut = new float[queryChunk * hg * dv];
         float[] chunkLse = new float[queryChunk * hg];
-        try (CudaAttention gpu = new CudaAttention(spec, 0)) {
+        try (CudaAttention gpu = wgmma ? new CudaAttention(spec, 0) : CudaAttention.withoutWgmma(spec, 0)) {
             for (int q0 = 0; q0 < sq; q0 += queryChunk) {
                 int tokens = Math.min(queryChunk, sq - q0);
                 for (int g = 0; g < spec.hkv(); g++) {

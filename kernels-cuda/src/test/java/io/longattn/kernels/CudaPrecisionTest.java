@@ -179,6 +179,34 @@ class CudaPrecisionTest {
         }
     }
 
+    /**
+     * On a Hopper (compute capability 9.0), fp16 and bf16 run the wgmma kernels and every test above judges
+     * them; here the mma.sync kernels run beside them on the same inputs, so both stay judged on that GPU.
+     * Elsewhere the two instances run the same kernel and the test is skipped.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = Precision.class, names = {"FP16", "BF16"})
+    void wgmmaAndMmaSyncKernelsBothMatchFloat64(Precision p) {
+        AttentionSpec[] specs = {
+                AttentionSpec.of(700, 900, 4, 2, 64, 64).withCausal(true),
+                AttentionSpec.of(500, 500, 2, 2, 128, 128).withWindow(100, 20),
+                AttentionSpec.of(300, 650, 2, 1, 40, 100),
+                AttentionSpec.of(400, 400, 2, 2, 64, 64).withCausal(true).withSoftcap(30)};
+        for (AttentionSpec base : specs) {
+            AttentionSpec spec = base.withPrecision(p);
+            String wg, mma;
+            try (CudaAttention a = new CudaAttention(spec, 0); CudaAttention b = CudaAttention.withoutWgmma(spec, 0)) {
+                wg = a.kernelName();
+                mma = b.kernelName();
+            }
+            assumeTrue(wg.startsWith("longattn_wg_"), () -> "not a Hopper GPU: " + wg + " runs");
+            assertTrue(mma.startsWith("longattn_tc_"), mma);
+            Oracle.Inputs in = Oracle.random(spec, 3, 1);
+            judge(wg + " " + spec, p, in, CudaAccuracyTest.units(spec, in, 256, true));
+            judge(mma + " " + spec, p, in, CudaAccuracyTest.units(spec, in, 256, false));
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @EnumSource(value = Precision.class, names = {"TF32", "FP16", "BF16"})
     void decodeShapesSplitKeysInsideTheLaunch(Precision p) {

@@ -50,7 +50,7 @@ public final class CudaAttention implements AutoCloseable {
     private final CudaDevice dev;
     private final AttentionSpec spec;
     private final MaskGeometry mask;
-    private final int dp, dvp, tileRows, sharedBytes;
+    private final int dp, dvp, tileRows, sharedBytes, blockThreads;
     private final String forwardName;
     /** Keys per in-launch split (a multiple of TILE_KEYS), or 0 when the query tiles fill the GPU. */
     private final int splitKeys;
@@ -84,7 +84,15 @@ public final class CudaAttention implements AutoCloseable {
     private final boolean alwaysStream;
 
     public CudaAttention(AttentionSpec spec, int deviceOrdinal) {
-        this(spec, deviceOrdinal, STREAM_KEYS, false);
+        this(spec, deviceOrdinal, STREAM_KEYS, false, true);
+    }
+
+    /**
+     * An instance that runs the mma.sync tensor-core kernels even on a Hopper GPU, where fp16 and bf16 would
+     * run the wgmma kernels: for tests that hold the two against each other, and the benchmark's comparison.
+     */
+    public static CudaAttention withoutWgmma(AttentionSpec spec, int deviceOrdinal) {
+        return new CudaAttention(spec, deviceOrdinal, STREAM_KEYS, false, false);
     }
 
     /**
@@ -96,10 +104,10 @@ public final class CudaAttention implements AutoCloseable {
         if (keysPerChunk <= 0 || keysPerChunk % TILE_KEYS != 0) {
             throw new IllegalArgumentException("keys per chunk " + keysPerChunk + ", expected a positive multiple of " + TILE_KEYS);
         }
-        return new CudaAttention(spec, deviceOrdinal, keysPerChunk, true);
+        return new CudaAttention(spec, deviceOrdinal, keysPerChunk, true, true);
     }
 
-    private CudaAttention(AttentionSpec spec, int deviceOrdinal, int streamKeys, boolean alwaysStream) {
+    private CudaAttention(AttentionSpec spec, int deviceOrdinal, int streamKeys, boolean alwaysStream, boolean wgmmaAllowed) {
         this.streamKeys = streamKeys;
         this.alwaysStream = alwaysStream;
         String unsupported = unsupported(spec);
@@ -110,10 +118,15 @@ public final class CudaAttention implements AutoCloseable {
         this.dvp = padded(spec.dv());
         this.tcWidth = tcWidth(spec);
         this.tileRows = tileRows(spec);
-        this.sharedBytes = tcWidth > 0 ? tcSharedBytes(spec.precision(), tcWidth) : sharedBytes(dp, dvp);
-        this.forwardName = tcWidth > 0 ? "longattn_tc_" + spec.precision().id() + "_" + tcWidth : "longattn_fwd_" + dp + "_" + dvp;
         this.splitKeys = splitKeys(spec);
         this.dev = CudaDevice.get(deviceOrdinal);
+        // 16-bit operands on a Hopper run the wgmma kernels (attention_wg.cuh): the same rows per block, so the
+        // same key splits, and the same launch parameters; 256 threads and their own shared memory
+        boolean wgmma = wgmmaAllowed && tcWidth > 0 && tcElementBytes(spec.precision()) == 2 && dev.hopper();
+        this.blockThreads = wgmma ? wgThreads(tcWidth) : THREADS;
+        this.sharedBytes = wgmma ? wgSharedBytes(tcWidth) : tcWidth > 0 ? tcSharedBytes(spec.precision(), tcWidth) : sharedBytes(dp, dvp);
+        this.forwardName = wgmma ? "longattn_wg_" + spec.precision().id() + "_" + tcWidth
+                : tcWidth > 0 ? "longattn_tc_" + spec.precision().id() + "_" + tcWidth : "longattn_fwd_" + dp + "_" + dvp;
         dev.bind();
         dev.function(forwardName, sharedBytes);
         Cuda.check(JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_DEFAULT), "cuStreamCreate");
@@ -163,7 +176,10 @@ public final class CudaAttention implements AutoCloseable {
         return p == Precision.TF32 ? 4 : 2;
     }
 
-    /** Query rows per block of the spec's kernel (attention_tc.cuh's 4 warps x LONGATTN_TC_WM x 16 for tensor cores). */
+    /**
+     * Query rows per block of the spec's kernel (attention_tc.cuh's 4 warps x LONGATTN_TC_WM x 16 for tensor cores;
+     * the wgmma kernels' two warpgroups x 64 rows are the same 128 for 16-bit operands).
+     */
     static int tileRows(AttentionSpec spec) {
         int w = tcWidth(spec);
         if (w == 0) return tileRows(padded(spec.d()), padded(spec.dv()));
@@ -181,6 +197,28 @@ public final class CudaAttention implements AutoCloseable {
         if (half && width == 64) return 4 * TILE_KEYS * row;
         if (half) return 2 * (TILE_KEYS / 2) * row + 128 * row;
         return 2 * TILE_KEYS * row;
+    }
+
+    /**
+     * Dynamic shared memory of a wgmma block (attention_wg.cuh's LONGATTN_WG_SHARED): two stages of a K and a V
+     * tile of 64 keys x width 16-bit elements (three stages and six 8-byte mbarriers at width 128), and 1 KB to
+     * align them to the 128-byte swizzle's 1 KB period.
+     */
+    static int wgSharedBytes(int width) {
+        return width == 128 ? 3 * 2 * TILE_KEYS * 128 * 2 + 1024 + 64 : 2 * 2 * TILE_KEYS * width * 2 + 1024;
+    }
+
+    /**
+     * Threads of a wgmma block (attention_wg.cuh's LONGATTN_WG_THREADS): two warpgroups of 64 query rows each,
+     * and at width 128 a third that copies K/V tiles for them.
+     */
+    static int wgThreads(int width) {
+        return width == 128 ? 384 : 256;
+    }
+
+    /** The forward kernel this instance launches (a wgmma kernel for fp16 and bf16 on a Hopper). */
+    public String kernelName() {
+        return forwardName;
     }
 
     /** Keys per tile (attention.cu's LONGATTN_TN x 8): 64 when D and Dv are at most 64, else 32. */
@@ -443,7 +481,7 @@ public final class CudaAttention implements AutoCloseable {
                          Pointer acc, int kvBase, int from, int to, int split, int flags, int tiles, int splits) {
         LaunchArgs args = forwardArgs(spec, qp, k, v, out, lseOut, m, l, acc, rows, q0, kvBase, from, to, split, flags);
         CUfunction fn = dev.function(forwardName, sharedBytes);
-        Cuda.check(JCudaDriver.cuLaunchKernel(fn, tiles, splits, 1, THREADS, 1, 1, sharedBytes, stream, args.pack(), null),
+        Cuda.check(JCudaDriver.cuLaunchKernel(fn, tiles, splits, 1, blockThreads, 1, 1, sharedBytes, stream, args.pack(), null),
                 "cuLaunchKernel", () -> forwardName + ", " + tiles + " x " + splits + " blocks, " + sharedBytes + " bytes of shared memory");
     }
 

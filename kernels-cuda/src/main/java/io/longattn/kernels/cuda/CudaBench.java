@@ -19,7 +19,7 @@ import java.util.SplittableRandom;
  * TFLOP/s count only unmasked pairs, 2 * pairs * Hq * (D + Dv), as every LongAttn figure does. Checks
  * sampled rows of the last kv group against the float64 reference. Prints one JSON line.
  * Usage: CudaBench --seq S [--kv-seq S] --heads H [--kv-heads G] --dim D [--v-dim DV] [--causal]
- *                  [--window L,R] [--precision fp32|tf32|fp16|bf16] [--reps R] [--warmup W] [--check N] [--device I]
+ *                  [--window L,R] [--precision fp32|tf32|fp16|bf16] [--reps R] [--warmup W] [--check N] [--device I] [--mma-sync]
  */
 public final class CudaBench {
     private CudaBench() {
@@ -27,7 +27,7 @@ public final class CudaBench {
 
     public static void main(String[] args) {
         int seq = 16384, kvSeq = -1, heads = 1, kvHeads = -1, dim = 64, vDim = -1, reps = 10, warmup = 3, check = 8, device = 0;
-        boolean causal = false;
+        boolean causal = false, mmaSync = false;
         Precision precision = Precision.FP32;
         int left = -1, right = -1;
         for (int i = 0; i < args.length; i++) {
@@ -50,6 +50,7 @@ public final class CudaBench {
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--check" -> check = Integer.parseInt(args[++i]);
                 case "--device" -> device = Integer.parseInt(args[++i]);
+                case "--mma-sync" -> mmaSync = true;
                 default -> {
                     System.err.println("CudaBench: unknown option " + a);
                     System.exit(2);
@@ -63,17 +64,17 @@ public final class CudaBench {
             System.err.println("CudaBench: no usable GPU: " + probe.unavailableReason());
             System.exit(3);
         }
-        System.out.println(run(spec, reps, warmup, check, device).toJson());
+        System.out.println(run(spec, reps, warmup, check, device, !mmaSync).toJson());
     }
 
     /** One benchmark result: the median and every timed pass, TFLOP/s over unmasked pairs, the spot check. */
-    public record Result(AttentionSpec spec, String gpu, int splitKeys, double medianMs, double tflops, double maxErr,
-                         double[] allMs) {
+    public record Result(AttentionSpec spec, String gpu, String kernel, int splitKeys, double medianMs, double tflops,
+                         double maxErr, double[] allMs) {
         public String toJson() {
             return String.format(Locale.ROOT,
-                    "{\"kernel\":\"cuda\",\"precision\":\"%s\",\"gpu\":\"%s\",\"seq\":%d,\"kv_seq\":%d,\"heads\":%d,\"kv_heads\":%d,\"dim\":%d,\"v_dim\":%d,"
+                    "{\"kernel\":\"cuda\",\"cuda_kernel\":\"%s\",\"precision\":\"%s\",\"gpu\":\"%s\",\"seq\":%d,\"kv_seq\":%d,\"heads\":%d,\"kv_heads\":%d,\"dim\":%d,\"v_dim\":%d,"
                             + "\"causal\":%b,\"split_keys\":%d,\"ms\":%.4f,\"tflops\":%.2f,\"max_err_rel_maxv\":%.3e,\"all_ms\":%s}",
-                    spec.precision().id(), gpu, spec.sq(), spec.sk(), spec.hq(), spec.hkv(), spec.d(), spec.dv(), spec.causal(), splitKeys, medianMs,
+                    kernel, spec.precision().id(), gpu, spec.sq(), spec.sk(), spec.hq(), spec.hkv(), spec.d(), spec.dv(), spec.causal(), splitKeys, medianMs,
                     tflops, maxErr, Arrays.toString(allMs).replace(" ", ""));
         }
     }
@@ -83,6 +84,11 @@ public final class CudaBench {
      * {@code check} sampled rows of the last kv group against float64.
      */
     public static Result run(AttentionSpec spec, int reps, int warmup, int check, int device) {
+        return run(spec, reps, warmup, check, device, true);
+    }
+
+    /** {@link #run(AttentionSpec, int, int, int, int)}, on the mma.sync tensor-core kernels even on a Hopper unless {@code wgmma}. */
+    public static Result run(AttentionSpec spec, int reps, int warmup, int check, int device, boolean wgmma) {
         CudaProbe probe = CudaProbe.get();
         if (!probe.usable()) throw new IllegalStateException("no usable GPU: " + probe.unavailableReason());
         SplittableRandom rnd = new SplittableRandom(42);
@@ -94,11 +100,13 @@ public final class CudaBench {
         for (int i = 0; i < scaled.length; i++) scaled[i] *= f;
         double[] ms = new double[reps];
         double maxErr = 0;
+        String kernel = "";
         List<CudaAttention> groups = new ArrayList<>();
         try {
             for (int g = 0; g < spec.hkv(); g++) {
-                CudaAttention e = new CudaAttention(spec, device);
+                CudaAttention e = wgmma ? new CudaAttention(spec, device) : CudaAttention.withoutWgmma(spec, device);
                 groups.add(e);
+                kernel = e.kernelName();
                 e.prepareWhole(scaled, k, v, g);
             }
             CUevent start = new CUevent(), stop = new CUevent();
@@ -138,7 +146,7 @@ public final class CudaBench {
         double[] sorted = ms.clone();
         Arrays.sort(sorted);
         double median = sorted[sorted.length / 2];
-        return new Result(spec, probe.deviceName(), CudaAttention.splitKeys(spec), median,
+        return new Result(spec, probe.deviceName(), kernel, CudaAttention.splitKeys(spec), median,
                 spec.flops() / (median / 1e3) / 1e12, maxErr, ms);
     }
 

@@ -14,7 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One GPU of this JVM: its primary context (retained once, shared by every task and thread of the
- * executor, released when the JVM exits) and the fatbin module loaded into it.
+ * executor, released when the JVM exits) and the fatbin module loaded into it, with the sm_90a cubin's beside
+ * it on a compute capability 9.0 GPU.
  */
 public final class CudaDevice {
     private static final Map<Integer, CudaDevice> DEVICES = new ConcurrentHashMap<>();
@@ -23,6 +24,8 @@ public final class CudaDevice {
     private final CUdevice device = new CUdevice();
     private final CUcontext context = new CUcontext();
     private final CUmodule module = new CUmodule();
+    /** The sm_90a cubin's module on a compute capability 9.0 GPU, else null. */
+    private final CUmodule hopperModule;
     private final Map<String, CUfunction> functions = new HashMap<>();
     private final int multiprocessors;
     private final int maxSharedPerBlock;
@@ -42,6 +45,16 @@ public final class CudaDevice {
         byte[] image = Fatbin.load().orElseThrow();
         Cuda.check(JCudaDriver.cuModuleLoadData(module, image), "cuModuleLoadData",
                 () -> "the fatbin has no code for GPU " + ordinal + " (sm_80, sm_90, compute_90 PTX)");
+        int major = CudaProbe.attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
+        int minor = CudaProbe.attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
+        byte[] hopper = major == 9 && minor == 0 ? Fatbin.loadHopper().orElse(null) : null;
+        if (hopper != null) {
+            hopperModule = new CUmodule();
+            Cuda.check(JCudaDriver.cuModuleLoadData(hopperModule, hopper), "cuModuleLoadData",
+                    () -> Fatbin.HOPPER_RESOURCE + " on GPU " + ordinal + " (compute capability 9.0)");
+        } else {
+            hopperModule = null;
+        }
         multiprocessors = CudaProbe.attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
         maxSharedPerBlock = CudaProbe.attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
         byte[] n = new byte[256];
@@ -66,7 +79,12 @@ public final class CudaDevice {
         if (f == null) {
             f = new CUfunction();
             CUfunction ff = f;
-            Cuda.check(JCudaDriver.cuModuleGetFunction(ff, module, fn), "cuModuleGetFunction", () -> fn);
+            CUmodule from = fn.startsWith(Fatbin.HOPPER_PREFIX) ? hopperModule : module;
+            if (from == null) {
+                throw new CudaException("cuModuleGetFunction", "CUDA_ERROR_NOT_FOUND", fn + " runs only on compute capability 9.0 with "
+                        + Fatbin.HOPPER_RESOURCE + " in the jar; GPU " + ordinal + " (" + name + ") has no such module");
+            }
+            Cuda.check(JCudaDriver.cuModuleGetFunction(ff, from, fn), "cuModuleGetFunction", () -> fn);
             if (sharedBytes > 48 * 1024) {
                 if (sharedBytes > maxSharedPerBlock) {
                     throw new CudaException("cuFuncSetAttribute", "CUDA_ERROR_INVALID_VALUE", fn + " needs " + sharedBytes
@@ -78,6 +96,11 @@ public final class CudaDevice {
             functions.put(fn, f);
         }
         return f;
+    }
+
+    /** Whether the sm_90a wgmma kernels are loaded: a compute capability 9.0 GPU (H100, H200) and a jar built with them. */
+    boolean hopper() {
+        return hopperModule != null;
     }
 
     /** Free and total device memory now, in bytes. */
@@ -104,6 +127,7 @@ public final class CudaDevice {
         try {
             JCudaDriver.cuCtxSetCurrent(context);
             JCudaDriver.cuModuleUnload(module);
+            if (hopperModule != null) JCudaDriver.cuModuleUnload(hopperModule);
             JCudaDriver.cuDevicePrimaryCtxRelease(device);
         } catch (Throwable ignored) {
             // the JVM is exiting; the driver frees the context with the process anyway

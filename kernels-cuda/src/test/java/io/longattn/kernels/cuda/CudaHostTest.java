@@ -22,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CudaHostTest {
     static final Path SOURCE = Path.of("src/main/cuda/attention.cu");
     static final Path TC_SOURCE = Path.of("src/main/cuda/attention_tc.cuh");
+    static final Path WG_SOURCE = Path.of("src/main/cuda/attention_wg.cuh");
 
     /** The parameter list of the kernel named by the pattern, as "type name" (whitespace and __restrict__ dropped). */
     static List<String> signature(String source, String name) {
@@ -54,6 +55,28 @@ class CudaHostTest {
                 10, 0, 0, 0, 120, 0, CudaAttention.OUT_FINAL).signature();
         assertEquals(expected, args);
         assertEquals(128, CudaAttention.tcWidth(spec));
+    }
+
+    @Test
+    void wgmmaKernelsTakeTheForwardArgumentsAndExistForEveryWidth() throws IOException {
+        List<String> expected = signature(Files.readString(SOURCE), "longattn_fwd_##DP##_##DVP");
+        String wg = Files.readString(WG_SOURCE);
+        assertEquals(expected, signature(wg, "longattn_wg_##NAME##_##DP"));
+        Matcher m = Pattern.compile("LONGATTN_WG_DEFINE\\((\\w+), \\w+, (\\d+)\\)").matcher(wg);
+        List<String> defined = new ArrayList<>();
+        while (m.find()) defined.add("longattn_wg_" + m.group(1) + "_" + m.group(2));
+        for (Precision p : new Precision[]{Precision.FP16, Precision.BF16}) {
+            for (int w : new int[]{64, 128}) assertTrue(defined.contains("longattn_wg_" + p.id() + "_" + w), p.id() + " " + w + ": " + defined);
+        }
+        // the host's shared memory and block size are the kernel's
+        assertTrue(wg.contains("#define LONGATTN_WG_SHARED(DP) ((DP) == 128 ? 3 * 2 * 64 * 128 * 2 + 1024 + 64 : 2 * 2 * 64 * (DP) * 2 + 1024)"),
+                "LONGATTN_WG_SHARED changed: update CudaAttention.wgSharedBytes");
+        assertEquals(3 * 2 * 64 * 128 * 2 + 1024 + 64, CudaAttention.wgSharedBytes(128));
+        assertEquals(2 * 2 * 64 * 64 * 2 + 1024, CudaAttention.wgSharedBytes(64));
+        assertTrue(wg.contains("#define LONGATTN_WG_THREADS(DP) ((DP) == 128 ? 384 : 256)"), "LONGATTN_WG_THREADS changed: update CudaAttention.wgThreads");
+        assertEquals(384, CudaAttention.wgThreads(128));
+        assertEquals(256, CudaAttention.wgThreads(64));
+        assertTrue(wg.contains("__launch_bounds__(LONGATTN_WG_THREADS(DP), "), "the kernels' launch bounds name the host's block size");
     }
 
     @Test
