@@ -68,13 +68,13 @@ public final class CudaBench {
     }
 
     /** One benchmark result: the median and every timed pass, TFLOP/s over unmasked pairs, the spot check. */
-    public record Result(AttentionSpec spec, String gpu, String kernel, int splitKeys, double medianMs, double tflops,
-                         double maxErr, double[] allMs) {
+    public record Result(AttentionSpec spec, String gpu, String kernel, String noWgmma, int splitKeys, double medianMs,
+                         double tflops, double maxErr, double[] allMs) {
         public String toJson() {
             return String.format(Locale.ROOT,
-                    "{\"kernel\":\"cuda\",\"cuda_kernel\":\"%s\",\"precision\":\"%s\",\"gpu\":\"%s\",\"seq\":%d,\"kv_seq\":%d,\"heads\":%d,\"kv_heads\":%d,\"dim\":%d,\"v_dim\":%d,"
+                    "{\"kernel\":\"cuda\",\"cuda_kernel\":\"%s\",\"no_wgmma\":\"%s\",\"precision\":\"%s\",\"gpu\":\"%s\",\"seq\":%d,\"kv_seq\":%d,\"heads\":%d,\"kv_heads\":%d,\"dim\":%d,\"v_dim\":%d,"
                             + "\"causal\":%b,\"split_keys\":%d,\"ms\":%.4f,\"tflops\":%.2f,\"max_err_rel_maxv\":%.3e,\"all_ms\":%s}",
-                    kernel, spec.precision().id(), gpu, spec.sq(), spec.sk(), spec.hq(), spec.hkv(), spec.d(), spec.dv(), spec.causal(), splitKeys, medianMs,
+                    kernel, noWgmma == null ? "" : noWgmma.replace("\"", "'"), spec.precision().id(), gpu, spec.sq(), spec.sk(), spec.hq(), spec.hkv(), spec.d(), spec.dv(), spec.causal(), splitKeys, medianMs,
                     tflops, maxErr, Arrays.toString(allMs).replace(" ", ""));
         }
     }
@@ -100,13 +100,14 @@ public final class CudaBench {
         for (int i = 0; i < scaled.length; i++) scaled[i] *= f;
         double[] ms = new double[reps];
         double maxErr = 0;
-        String kernel = "";
+        String kernel = "", noWgmma = null;
         List<CudaAttention> groups = new ArrayList<>();
         try {
             for (int g = 0; g < spec.hkv(); g++) {
                 CudaAttention e = wgmma ? new CudaAttention(spec, device) : CudaAttention.withoutWgmma(spec, device);
                 groups.add(e);
                 kernel = e.kernelName();
+                noWgmma = e.device().noWgmmaReason();
                 e.prepareWhole(scaled, k, v, g);
             }
             CUevent start = new CUevent(), stop = new CUevent();
@@ -146,7 +147,7 @@ public final class CudaBench {
         double[] sorted = ms.clone();
         Arrays.sort(sorted);
         double median = sorted[sorted.length / 2];
-        return new Result(spec, probe.deviceName(), kernel, CudaAttention.splitKeys(spec), median,
+        return new Result(spec, probe.deviceName(), kernel, noWgmma, CudaAttention.splitKeys(spec), median,
                 spec.flops() / (median / 1e3) / 1e12, maxErr, ms);
     }
 

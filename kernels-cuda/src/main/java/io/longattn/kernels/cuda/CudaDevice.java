@@ -26,6 +26,8 @@ public final class CudaDevice {
     private final CUmodule module = new CUmodule();
     /** The sm_90a cubin's module on a compute capability 9.0 GPU, else null. */
     private final CUmodule hopperModule;
+    /** Why the wgmma kernels do not run on this GPU (not a Hopper, no cubin, or the driver refused it). */
+    private final String noHopperReason;
     private final Map<String, CUfunction> functions = new HashMap<>();
     private final int multiprocessors;
     private final int maxSharedPerBlock;
@@ -48,12 +50,17 @@ public final class CudaDevice {
         int major = CudaProbe.attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
         int minor = CudaProbe.attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
         byte[] hopper = major == 9 && minor == 0 ? Fatbin.loadHopper().orElse(null) : null;
-        if (hopper != null) {
-            hopperModule = new CUmodule();
-            Cuda.check(JCudaDriver.cuModuleLoadData(hopperModule, hopper), "cuModuleLoadData",
-                    () -> Fatbin.HOPPER_RESOURCE + " on GPU " + ordinal + " (compute capability 9.0)");
-        } else {
+        if (hopper == null) {
             hopperModule = null;
+            noHopperReason = major == 9 && minor == 0 ? "this jar has no " + Fatbin.HOPPER_RESOURCE
+                    : "compute capability " + major + "." + minor + " (wgmma needs 9.0)";
+        } else {
+            // optional: a driver that refuses the cubin leaves fp16 and bf16 on the fatbin's mma.sync kernels
+            CUmodule m = new CUmodule();
+            int rc = JCudaDriver.cuModuleLoadData(m, hopper);
+            hopperModule = rc == jcuda.driver.CUresult.CUDA_SUCCESS ? m : null;
+            noHopperReason = hopperModule != null ? null
+                    : "the driver refused " + Fatbin.HOPPER_RESOURCE + " (" + jcuda.driver.CUresult.stringFor(rc) + ")";
         }
         multiprocessors = CudaProbe.attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
         maxSharedPerBlock = CudaProbe.attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
@@ -101,6 +108,11 @@ public final class CudaDevice {
     /** Whether the sm_90a wgmma kernels are loaded: a compute capability 9.0 GPU (H100, H200) and a jar built with them. */
     boolean hopper() {
         return hopperModule != null;
+    }
+
+    /** Why fp16 and bf16 run the mma.sync kernels on this GPU, or null where the wgmma kernels run. */
+    public String noWgmmaReason() {
+        return noHopperReason;
     }
 
     /** Free and total device memory now, in bytes. */
