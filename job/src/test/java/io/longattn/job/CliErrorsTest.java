@@ -116,6 +116,13 @@ class CliErrorsTest {
         assertUserError(cli(run(qkv, out, "--precision", "bf16", "--kernel", "simd")), "--precision",
                 "bf16 is not computed by kernel simd", "run on kernel cuda");
         assertUserError(cli(run(qkv, out, "--task-memory", "lots")), "--task-memory", "256m");
+        // bench kernel takes the same --precision: the CPU kernels refuse 16-bit, a bad value is named
+        assertUserError(cli("bench", "kernel", "--seq", "64", "--heads", "1", "--dim", "8", "--precision", "bf16"), "--precision",
+                "bf16 is not computed by kernel simd");
+        assertUserError(cli("bench", "kernel", "--seq", "64", "--heads", "1", "--dim", "8", "--kernel", "all", "--precision", "fp16"),
+                "--precision", "fp16 is not computed");
+        assertUserError(cli("bench", "kernel", "--seq", "64", "--heads", "1", "--dim", "8", "--precision", "fp8"), "--precision",
+                "fp32, tf32, fp16, bf16");
         assertUserError(cli(run(qkv, out, "--conf", "spark.longattn.progressSeconds=-3")), "spark.longattn.progressSeconds");
         assertUserError(cli(run(qkv, out, "--conf", "spark.longattn.nope=1")), "--conf", "unknown setting spark.longattn.nope");
         assertUserError(cli(run(qkv, out, "--conf", "novalue")), "--conf", "KEY=VALUE");

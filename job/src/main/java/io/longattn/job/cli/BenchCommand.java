@@ -11,6 +11,7 @@ import io.longattn.job.spark.PlannedJob;
 import io.longattn.job.plan.JobPlanner;
 import io.longattn.job.settings.Settings;
 import io.longattn.kernels.AttentionSpec;
+import io.longattn.kernels.Precision;
 import io.longattn.kernels.bench.KernelBench;
 import io.longattn.kernels.cuda.CudaBench;
 import picocli.CommandLine.Command;
@@ -150,7 +151,7 @@ final class BenchCommand implements Runnable {
         ShapeOptions shape = new ShapeOptions();
         @Mixin
         MaskOptions mask = new MaskOptions();
-        final SettingFlags settings = new SettingFlags(List.of(Settings.THREADS));
+        final SettingFlags settings = new SettingFlags(List.of(Settings.THREADS, Settings.PRECISION));
         @Option(names = "--kernel", paramLabel = "simd|scalar|all|cuda", description = "Kernels to time (default simd);"
                 + " cuda times whole-problem GPU passes with CUDA events instead (no peak probe).") String kernel = "simd";
         @Option(names = "--reps", paramLabel = "N", description = "Timed repetitions (default 5).") int reps = 5;
@@ -191,10 +192,17 @@ final class BenchCommand implements Runnable {
                 throw new UserError("--min-warmup-seconds", minWarmupSeconds + " is out of range", "a number of seconds in 0..600");
             }
             o.minWarmupSeconds = minWarmupSeconds;
-            if (kernel.equals("cuda") || kernel.startsWith("cuda:")) return gpu(a, threads);
+            Precision precision = settings.get(Settings.PRECISION);
+            if (kernel.equals("cuda") || kernel.startsWith("cuda:")) return gpu(a, threads, precision);
             o.kernels = List.of(kernel.split(","));
+            AttentionSpec asked = AttentionSpec.of(o.seq, o.kvSeq, o.heads, o.kvHeads, o.dim, o.vDim).withPrecision(precision);
             for (String name : o.kernels) {
-                if (!name.equals("all")) JobPlanner.pickKernel(name, 1); // the name only: --parallel-units runs scalar units side by side
+                if (name.equals("all")) {
+                    if (precision != Precision.FP32) JobPlanner.checkPrecision(JobPlanner.pickKernel("scalar", 1), asked);
+                    continue;
+                }
+                // the name only: --parallel-units runs scalar units side by side
+                JobPlanner.checkPrecision(JobPlanner.pickKernel(name, 1), asked);
             }
             List<KernelBench.Result> results = KernelBench.run(o);
             if (json) {
@@ -206,18 +214,18 @@ final class BenchCommand implements Runnable {
         }
 
         /** The GPU kernel: whole-problem passes timed with CUDA events, checked against float64 on sampled rows. */
-        private int gpu(JobRequest.Attention a, int threads) {
+        private int gpu(JobRequest.Attention a, int threads, Precision precision) {
             JobPlanner.KernelPick pick = JobPlanner.pickKernel(kernel, threads);
             int device = kernel.contains(":") ? Integer.parseInt(kernel.substring(kernel.indexOf(':') + 1)) : 0;
             AttentionSpec spec = new AttentionSpec(shape.seq, shape.sk(), shape.heads, shape.hkv(), shape.dim, shape.dv(),
-                    AttentionSpec.defaultScale(shape.dim), a.causal(), a.windowLeft(), a.windowRight(), 0);
+                    AttentionSpec.defaultScale(shape.dim), a.causal(), a.windowLeft(), a.windowRight(), 0).withPrecision(precision);
             CudaBench.Result r = CudaBench.run(spec, reps, Math.max(0, warmup), 4, device);
             if (json) {
                 System.out.println(r.toJson());
             } else {
-                System.out.printf(java.util.Locale.ROOT, "%s: %s | %s | median %.3f ms of %d passes, %.2f TFLOP/s"
+                System.out.printf(java.util.Locale.ROOT, "%s: %s | %s | %s | median %.3f ms of %d passes, %.2f TFLOP/s"
                                 + " (unmasked pairs), max |O - float64| / max|V| on 4 rows %.1e%n", pick.request(), r.gpu(),
-                        spec.describe(), r.medianMs(), reps, r.tflops(), r.maxErr());
+                        spec.describe(), r.kernel(), r.medianMs(), reps, r.tflops(), r.maxErr());
             }
             return 0;
         }
