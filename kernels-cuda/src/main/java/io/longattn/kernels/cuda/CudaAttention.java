@@ -121,7 +121,7 @@ public final class CudaAttention implements AutoCloseable {
         this.splitKeys = splitKeys(spec);
         this.dev = CudaDevice.get(deviceOrdinal);
         // 16-bit operands on a Hopper run the wgmma kernels (attention_wg.cuh): the same rows per block, so the
-        // same key splits, and the same launch parameters; 256 threads and their own shared memory
+        // same key splits, and the same launch parameters; their own block size and shared memory
         boolean wgmma = wgmmaAllowed && tcWidth > 0 && tcElementBytes(spec.precision()) == 2 && dev.hopper();
         this.blockThreads = wgmma ? wgThreads(tcWidth) : THREADS;
         this.sharedBytes = wgmma ? wgSharedBytes(tcWidth) : tcWidth > 0 ? tcSharedBytes(spec.precision(), tcWidth) : sharedBytes(dp, dvp);

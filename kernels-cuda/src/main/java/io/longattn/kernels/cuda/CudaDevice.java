@@ -6,6 +6,7 @@ import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUfunction_attribute;
 import jcuda.driver.CUmodule;
+import jcuda.driver.CUresult;
 import jcuda.driver.JCudaDriver;
 
 import java.util.HashMap;
@@ -58,9 +59,9 @@ public final class CudaDevice {
             // optional: a driver that refuses the cubin leaves fp16 and bf16 on the fatbin's mma.sync kernels
             CUmodule m = new CUmodule();
             int rc = JCudaDriver.cuModuleLoadData(m, hopper);
-            hopperModule = rc == jcuda.driver.CUresult.CUDA_SUCCESS ? m : null;
+            hopperModule = rc == CUresult.CUDA_SUCCESS ? m : null;
             noHopperReason = hopperModule != null ? null
-                    : "the driver refused " + Fatbin.HOPPER_RESOURCE + " (" + jcuda.driver.CUresult.stringFor(rc) + ")";
+                    : "the driver refused " + Fatbin.HOPPER_RESOURCE + " (" + CUresult.stringFor(rc) + ")";
         }
         multiprocessors = CudaProbe.attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
         maxSharedPerBlock = CudaProbe.attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
@@ -107,7 +108,7 @@ public final class CudaDevice {
 
     /** Whether the sm_90a wgmma kernels are loaded: a compute capability 9.0 GPU (H100, H200) and a jar built with them. */
     boolean hopper() {
-        return hopperModule != null;
+        return noHopperReason == null;
     }
 
     /** Why fp16 and bf16 run the mma.sync kernels on this GPU, or null where the wgmma kernels run. */
