@@ -2,6 +2,7 @@ package io.longattn.job;
 
 import io.longattn.job.io.TensorFiles;
 
+import java.io.OutputStream;
 import java.io.PrintStream;
 
 /**
@@ -33,6 +34,9 @@ public final class Interruption {
                     if (signal != null) return;
                     signal = "SIG" + s[0];
                     silenceLogging();
+                    // and what writes to System.err itself: Spark's start, cut short, printed "Using Spark's default
+                    // log4j profile" after the line below (the line goes to the stream captured above)
+                    System.setErr(new PrintStream(OutputStream.nullOutputStream()));
                     // exit from a thread of its own: the handler's thread must not wait for the shutdown hooks
                     new Thread(() -> System.exit(Integer.parseInt(s[1])), "longattn-interrupt").start();
                 });
