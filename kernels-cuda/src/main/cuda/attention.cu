@@ -45,6 +45,22 @@ struct Mask {
     }
 };
 
+// A tensor-core block's query tile (heaviest first when reverse) and key range; with key splits in the launch
+// (grid y), split y takes keys [kv_from + y * split_keys, + split_keys), clipped to kv_to. (The exact kernels
+// below compute the same inline, beside moving their summary pointers to the split's rows.)
+struct LaunchRange {
+    int tile, from, to;
+};
+__device__ __forceinline__ LaunchRange launch_range(int kv_from, int kv_to, int split_keys, int reverse) {
+    LaunchRange r{reverse ? (int) (gridDim.x - 1 - blockIdx.x) : (int) blockIdx.x, kv_from, kv_to};
+    if (gridDim.y > 1) {
+        long long a = (long long) kv_from + (long long) blockIdx.y * split_keys;
+        r.from = (int) min((long long) kv_to, a);
+        r.to = (int) min((long long) kv_to, a + split_keys);
+    }
+    return r;
+}
+
 __device__ __forceinline__ float warp_max8(float v) {
     v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, 1));
     v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, 2));

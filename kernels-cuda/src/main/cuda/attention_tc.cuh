@@ -510,17 +510,11 @@ __device__ __forceinline__ void tc_tile_loop(
             int dv, long long k_stride, long long v_stride, long long offset, int left, int right, int sk, \
             int kv_from, int kv_to, int kv_base, int split_keys, float cap, int flags, int reverse) {      \
         using E = typename Operand<P>::Elem;                                                              \
-        int tile = reverse ? gridDim.x - 1 - blockIdx.x : blockIdx.x;                                     \
-        int from = kv_from, to = kv_to;                                                                   \
-        if (gridDim.y > 1) {                                                                              \
-            long long a = (long long) kv_from + (long long) blockIdx.y * split_keys;                      \
-            from = (int) min((long long) kv_to, a);                                                       \
-            to = (int) min((long long) kv_to, a + split_keys);                                            \
-        }                                                                                                 \
+        const LaunchRange lr = launch_range(kv_from, kv_to, split_keys, reverse);                         \
         Mask mask{offset, left, right, sk};                                                               \
         tc_tile_loop<P, DP, LONGATTN_TC_WM(P, DP)>(q, reinterpret_cast<const E*>(k),                      \
                 reinterpret_cast<const E*>(v), o, lse, st_m, st_l, st_acc, rows, hg, q0, d, dv, mask,      \
-                from, to, kv_base, cap, flags, tile);                                                     \
+                lr.from, lr.to, kv_base, cap, flags, lr.tile);                                                     \
     }
 
 LONGATTN_TC_DEFINE(tf32, Tf32, 64)

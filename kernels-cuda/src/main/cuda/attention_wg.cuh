@@ -445,16 +445,10 @@ __device__ __forceinline__ void wg_tile_loop(
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
 #define LONGATTN_WG_BODY(P, DP)                                                                          \
         using E = typename Operand<P>::Elem;                                                              \
-        int tile = reverse ? gridDim.x - 1 - blockIdx.x : blockIdx.x;                                     \
-        int from = kv_from, to = kv_to;                                                                   \
-        if (gridDim.y > 1) {                                                                              \
-            long long a = (long long) kv_from + (long long) blockIdx.y * split_keys;                      \
-            from = (int) min((long long) kv_to, a);                                                       \
-            to = (int) min((long long) kv_to, a + split_keys);                                            \
-        }                                                                                                 \
+        const LaunchRange lr = launch_range(kv_from, kv_to, split_keys, reverse);                         \
         Mask mask{offset, left, right, sk};                                                               \
         wg_tile_loop<P, DP>(q, reinterpret_cast<const E*>(k), reinterpret_cast<const E*>(v), o, lse, st_m, \
-                st_l, st_acc, rows, hg, q0, d, dv, mask, from, to, kv_base, cap, flags, tile);
+                st_l, st_acc, rows, hg, q0, d, dv, mask, lr.from, lr.to, kv_base, cap, flags, lr.tile);
 #else
 #define LONGATTN_WG_BODY(P, DP)
 #endif
